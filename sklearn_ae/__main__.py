@@ -1,0 +1,5 @@
+import sys
+
+from ._demo import main
+
+sys.exit(main())

@@ -1,0 +1,75 @@
+"""Docstring fragments shared by every estimator, so parameters are described once."""
+
+CORE_PARAMETERS = """\
+n_components : int, default=2
+        Width of the code (the bottleneck).
+    hidden_layer_sizes : tuple of int, default=(128,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+        ``()`` gives a single linear map each way.
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}, \
+default="relu"
+        Activation of the hidden layers.
+    code_activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}, \
+default="identity"
+        Activation applied to the code.
+    loss : {"mse", "bce"}, default="mse"
+        "mse": squared error with a linear decoder output. "bce": binary
+        cross-entropy for data in [0, 1]; the decoder outputs logits and
+        ``inverse_transform`` applies the sigmoid.
+    tied_weights : bool, default=False
+        Use the transposed encoder weights in the decoder (own biases).
+    optimizer : {"adam", "adamw", "sgd"}, default="adam"
+        The torch optimizer.
+    lr : float, default=1e-3
+        Learning rate.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    batch_size : int, default=256
+        Rows per training batch.
+    max_epochs : int, default=100
+        Maximum number of passes over the training data.
+    shuffle : bool, default=True
+        Shuffle the rows before each epoch.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its score stops
+        improving and restore the best weights. Otherwise training stops when
+        the training loss stops improving.
+    validation_fraction : float, default=0.1
+        Share of the rows held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of more than ``tol`` (relative to the
+        best value so far) before training stops.
+    tol : float, default=1e-4
+        Relative tolerance of the stopping rule.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and optimizer state.
+    callbacks : list of skorch callbacks or callables, default=None
+        Extra skorch callbacks, or zero-argument factories of them; each fit
+        uses fresh copies.
+    device : str, default="cpu"
+        "cpu", "cuda", "cuda:N" or "auto" (CUDA when available). Resolved at
+        fit time; ``device_`` records the device used.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and any noise, through private
+        generators: torch's and numpy's global random states are untouched.
+    verbose : int, default=0
+        0 prints nothing; 1 or more prints a per-epoch table and a progress bar."""
+
+FITTED_ATTRIBUTES = """\
+n_components_ : int
+        Width of the code.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+    net_ : skorch.NeuralNet
+        The trained skorch network; ``net_.module_`` is the torch module.
+    device_ : str
+        The device the model was trained on.
+    loss_curve_ : list of float
+        Training loss at the end of each epoch.
+    validation_scores_ : list of float or None
+        Score (as ``score``) on the held-out rows at each epoch with
+        ``early_stopping=True``, else None.
+    n_iter_ : int
+        Number of epochs run."""
