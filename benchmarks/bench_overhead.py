@@ -19,6 +19,7 @@ held-out reconstruction error (summed squared error per image).
 
 import statistics
 import warnings
+from functools import partial
 
 import numpy as np
 import torch
@@ -32,9 +33,9 @@ from _common import (
     print_table,
     reconstruction_error,
 )
-from skorch import NeuralNetRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
+from skorch import NeuralNetRegressor
 
 from sklearn_ae import AutoencoderTransformer
 
@@ -137,20 +138,15 @@ def main(argv=None):
         print(f"data: {data_name}; {args.epochs} epochs; {args.repeats} interleaved repeats")
         rows = []
         for batch_size in args.batch_sizes:
+            run = (X_train, X_test, batch_size, args.epochs)
             contenders = {
-                "hand-written loop": lambda: hand_written_loop(
-                    X_train, X_test, batch_size, args.epochs
-                ),
-                "sklearn_ae": lambda: sklearn_ae_fit(X_train, X_test, batch_size, args.epochs),
+                "hand-written loop": partial(hand_written_loop, *run),
+                "sklearn_ae": partial(sklearn_ae_fit, *run),
             }
             if "skorch" not in args.skip:
-                contenders["skorch NeuralNetRegressor"] = lambda: skorch_obvious(
-                    X_train, X_test, batch_size, args.epochs
-                )
+                contenders["skorch NeuralNetRegressor"] = partial(skorch_obvious, *run)
             if "mlp" not in args.skip:
-                contenders["sklearn MLPRegressor"] = lambda: mlp_regressor(
-                    X_train, X_test, batch_size, args.epochs
-                )
+                contenders["sklearn MLPRegressor"] = partial(mlp_regressor, *run)
             times, errors = interleaved(contenders, args.repeats)
             for name in contenders:
                 seconds = statistics.median(times[name])

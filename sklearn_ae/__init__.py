@@ -1,7 +1,16 @@
 """Autoencoders as scikit-learn transformers, trained with PyTorch through skorch."""
 
 from ._autoencoder import AutoencoderTransformer
+from ._contractive import ContractiveAE
+from ._denoising import DenoisingAE
+from ._sparse import SparseAE
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AutoencoderTransformer", "__version__"]
+__all__ = [
+    "AutoencoderTransformer",
+    "ContractiveAE",
+    "DenoisingAE",
+    "SparseAE",
+    "__version__",
+]

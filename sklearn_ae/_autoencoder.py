@@ -1,7 +1,7 @@
 """AutoencoderTransformer: the plain (undercomplete) autoencoder."""
 
 from ._base import _BaseAutoencoder
-from ._docs import CORE_PARAMETERS, FITTED_ATTRIBUTES
+from ._docs import FITTED_ATTRIBUTES, core_parameters
 
 
 class AutoencoderTransformer(_BaseAutoencoder):
@@ -65,7 +65,7 @@ AutoencoderTransformer.__doc__ = f"""Autoencoder as a scikit-learn transformer, 
 
     Parameters
     ----------
-    {CORE_PARAMETERS}
+    {core_parameters()}
 
     Attributes
     ----------

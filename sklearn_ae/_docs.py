@@ -1,24 +1,24 @@
 """Docstring fragments shared by every estimator, so parameters are described once."""
 
-CORE_PARAMETERS = """\
+_CORE_PARAMETERS = """\
 n_components : int, default=2
         Width of the code (the bottleneck).
     hidden_layer_sizes : tuple of int, default=(128,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
         ``()`` gives a single linear map each way.
-    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}, \
+    activation : {{"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}}, \
 default="relu"
         Activation of the hidden layers.
-    code_activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}, \
-default="identity"
+    code_activation : {{"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}}, \
+default="{code_activation}"
         Activation applied to the code.
-    loss : {"mse", "bce"}, default="mse"
+    loss : {{"mse", "bce"}}, default="mse"
         "mse": squared error with a linear decoder output. "bce": binary
         cross-entropy for data in [0, 1]; the decoder outputs logits and
         ``inverse_transform`` applies the sigmoid.
     tied_weights : bool, default=False
         Use the transposed encoder weights in the decoder (own biases).
-    optimizer : {"adam", "adamw", "sgd"}, default="adam"
+    optimizer : {{"adam", "adamw", "sgd"}}, default="adam"
         The torch optimizer.
     lr : float, default=1e-3
         Learning rate.
@@ -54,6 +54,12 @@ default="identity"
         generators: torch's and numpy's global random states are untouched.
     verbose : int, default=0
         0 prints nothing; 1 or more prints a per-epoch table and a progress bar."""
+
+
+def core_parameters(code_activation="identity"):
+    """The parameters every estimator shares, with its default code activation."""
+    return _CORE_PARAMETERS.format(code_activation=code_activation)
+
 
 FITTED_ATTRIBUTES = """\
 n_components_ : int

@@ -1,8 +1,9 @@
 """scikit-learn's estimator checks over every estimator, with no expected failures."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_ae import AutoencoderTransformer
+from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
 
 
 def _fast(estimator_class, **params):
@@ -13,9 +14,29 @@ def _fast(estimator_class, **params):
     )
 
 
-ESTIMATORS = [_fast(AutoencoderTransformer)]
+ESTIMATORS = [
+    _fast(AutoencoderTransformer),
+    _fast(DenoisingAE),
+    _fast(DenoisingAE, noise="salt_and_pepper", noise_level=0.2),
+    _fast(SparseAE),
+    _fast(SparseAE, k=1),
+    _fast(ContractiveAE),
+    _fast(ContractiveAE, jacobian_method="exact"),
+]
 
 
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_every_documented_attribute_exists_after_fit(estimator, digits):
+    doc = type(estimator).__doc__
+    attributes = doc.split("Attributes\n    ----------\n")[1].split("\n\n")[0]
+    names = [line.split(" : ")[0].strip() for line in attributes.splitlines() if " : " in line]
+    assert "loss_curve_" in names and "net_" in names
+    fitted = estimator.fit(digits[0][:100])
+    for name in names:
+        if name != "feature_names_in_":  # only with DataFrame input
+            assert hasattr(fitted, name), name

@@ -1,0 +1,134 @@
+"""SparseAE: an L1 penalty on the code, or a hard cap of k active units."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval
+
+from ._base import _BaseAutoencoder
+from ._docs import FITTED_ATTRIBUTES, core_parameters
+
+
+class L1CodePenalty:
+    """``alpha`` times the L1 norm of each code, averaged over the batch."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def __call__(self, module, X, code, generator):
+        return self.alpha * code.abs().sum(1).mean()
+
+
+class SparseAE(_BaseAutoencoder):
+    _parameter_constraints = {
+        **_BaseAutoencoder._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "k": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        code_activation="relu",
+        loss="mse",
+        tied_weights=False,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=256,
+        max_epochs=100,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        callbacks=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        alpha=1e-3,
+        k=None,
+    ):
+        super().__init__(
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            code_activation=code_activation,
+            loss=loss,
+            tied_weights=tied_weights,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.alpha = alpha
+        self.k = k
+
+    def _check_params(self, X):
+        super()._check_params(X)
+        if self.k is not None and self.k > self.n_components:
+            raise ValueError(
+                f"k={self.k} must be between 1 and n_components={self.n_components}; "
+                "lower k or raise n_components."
+            )
+
+    def _module_kwargs(self):
+        return {"k": self.k}
+
+    def _make_penalty(self):
+        return L1CodePenalty(self.alpha) if self.alpha > 0 else None
+
+
+SparseAE.__doc__ = f"""Sparse autoencoder: few code units are active for each sample.
+
+    The code is made sparse by an L1 penalty ``alpha * sum_j |h_j|`` (averaged
+    over the batch, so its scale does not depend on ``batch_size``), and/or by
+    keeping only the ``k`` largest code units of each sample (k-sparse
+    autoencoder), in training and in ``transform``. With sparsity as the
+    bottleneck the code may be wider than the input (overcomplete).
+
+    Parameters
+    ----------
+    {core_parameters(code_activation="relu")}
+    alpha : float, default=1e-3
+        Weight of the L1 penalty on the code; 0 disables it.
+    k : int or None, default=None
+        Keep only the k largest code units of each sample (the rest are set to
+        0); None keeps them all.
+
+    Attributes
+    ----------
+    {FITTED_ATTRIBUTES}
+
+    See Also
+    --------
+    AutoencoderTransformer : The plain autoencoder.
+
+    References
+    ----------
+    .. [1] A. Ng, "Sparse autoencoder", CS294A lecture notes, Stanford, 2011.
+    .. [2] A. Makhzani and B. Frey, "k-Sparse Autoencoders", ICLR 2014.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import SparseAE
+    >>> X = load_digits().data[:200] / 16
+    >>> sae = SparseAE(n_components=16, k=4, max_epochs=5, random_state=0).fit(X)
+    >>> int((sae.transform(X) != 0).sum(axis=1).max()) <= 4
+    True
+    """
