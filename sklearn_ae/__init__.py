@@ -1,5 +1,6 @@
 """Autoencoders as scikit-learn transformers, trained with PyTorch through skorch."""
 
+from . import metrics
 from ._autoencoder import AutoencoderTransformer
 from ._contractive import ContractiveAE
 from ._denoising import DenoisingAE
@@ -13,4 +14,5 @@ __all__ = [
     "DenoisingAE",
     "SparseAE",
     "__version__",
+    "metrics",
 ]

@@ -31,9 +31,9 @@ default="{code_activation}"
     shuffle : bool, default=True
         Shuffle the rows before each epoch.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data, stop when its score stops
-        improving and restore the best weights. Otherwise training stops when
-        the training loss stops improving.
+        Hold out ``validation_fraction`` of the data, stop when its
+        reconstruction error stops improving and restore the best weights.
+        Otherwise training stops when the training loss stops improving.
     validation_fraction : float, default=0.1
         Share of the rows held out when ``early_stopping=True``.
     n_iter_no_change : int, default=10
@@ -75,7 +75,14 @@ n_components_ : int
     loss_curve_ : list of float
         Training loss at the end of each epoch.
     validation_scores_ : list of float or None
-        Score (as ``score``) on the held-out rows at each epoch with
-        ``early_stopping=True``, else None.
+        Minus the mean reconstruction error (as ``reconstruction_error``) on
+        the held-out rows at each epoch with ``early_stopping=True``, else None.
     n_iter_ : int
-        Number of epochs run."""
+        Number of epochs run.
+    code_mean_ : ndarray of shape (n_components_,)
+        Mean of the training codes (for ``score_samples``).
+    code_covariance_ : ndarray of shape (n_components_, n_components_)
+        Covariance of the training codes (ddof=1).
+    noise_variance_ : float
+        Variance of the training residual per remaining direction, as
+        ``PCA.noise_variance_``."""

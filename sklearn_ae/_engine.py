@@ -66,7 +66,7 @@ class ConvergenceMonitor(Callback):
     """Stops on divergence or on a plateau, and keeps the best weights.
 
     The monitored quantity is the validation score (minus the mean summed
-    squared error, as ``score``) when ``validation_X`` is given, else minus the
+    squared error, as ``reconstruction_error``) when ``validation_X`` is given, else minus the
     training loss. An epoch counts as an improvement when it beats the best so
     far by more than ``tol`` times the best's magnitude.
     """
@@ -259,10 +259,15 @@ def to_tensor(X, device, dtype=np.float32):
     return torch.from_numpy(X).to(device)
 
 
-def reconstruct(module, X, loss):
+def decode(module, code, loss):
     """Decoder output in data space (the sigmoid of the logits for BCE)."""
-    output = module.decode(module.encode(X))
+    output = module.decode(code)
     return torch.sigmoid(output) if loss == "bce" else output
+
+
+def reconstruct(module, X, loss):
+    """``decode(encode(X))`` in data space."""
+    return decode(module, module.encode(X), loss)
 
 
 def squared_error(module, X, loss):
@@ -273,16 +278,17 @@ def squared_error(module, X, loss):
 INFERENCE_BATCH_SIZE = 4096
 
 
-def map_rows(fn, X, device, batch_size=INFERENCE_BATCH_SIZE):
+def map_rows(fn, X, device, batch_size=INFERENCE_BATCH_SIZE, dtype=None):
     """Apply ``fn`` to row batches of a float array, so memory stays bounded.
 
-    Each batch is moved to ``device`` on its own, in the dtype of ``X`` (no
-    converted copy of the whole input); results come back as one numpy array.
+    Each batch is moved to ``device`` on its own, in ``dtype`` (default: that
+    of ``X``), so the whole input is never converted at once; results come
+    back as one numpy array.
     """
     chunks = []
     with torch.no_grad():
         for start in range(0, max(X.shape[0], 1), batch_size):
-            batch = to_tensor(X[start : start + batch_size], device, X.dtype)
+            batch = to_tensor(X[start : start + batch_size], device, dtype or X.dtype)
             chunks.append(fn(batch).cpu().numpy())
     return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
 

@@ -45,8 +45,8 @@ def test_corruption_is_training_only_and_scores_use_the_input_as_given(small_dig
     X = small_digits[0]
     dae = DenoisingAE(noise_level=0.5, max_epochs=3, random_state=0).fit(X)
     np.testing.assert_array_equal(dae.transform(X), dae.transform(X))  # no noise at inference
-    manual = -(((dae.denoise(X) - X) ** 2).sum(1))
-    np.testing.assert_allclose(dae.score_samples(X), manual, rtol=1e-6)
+    manual = ((dae.denoise(X) - X) ** 2).sum(1)
+    np.testing.assert_allclose(dae.reconstruction_error(X), manual, rtol=1e-6)
 
 
 def test_corruptions_have_the_documented_statistics():
