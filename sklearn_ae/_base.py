@@ -42,6 +42,9 @@ from ._modules import ACTIVATIONS, build_module
 from .exceptions import DeviceFallbackWarning
 
 _FLOAT_DTYPES = [np.float64, np.float32]
+# Training rows from which the code density of ``score`` is estimated: enough
+# for a k x k covariance, and a bounded cost at the end of every fit.
+_DENSITY_ROWS = 2048
 # Rows per batch when computing Jacobians: bounds memory to ~16 MiB per batch.
 _JACOBIAN_FLOATS_PER_BATCH = 2**22
 
@@ -270,6 +273,9 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         scores = [epoch["valid_score"] for epoch in net.history if "valid_score" in epoch]
         self.validation_scores_ = scores if self.early_stopping else None
         self.n_iter_ = len(net.history)
+        if X.shape[0] > _DENSITY_ROWS:  # bounded cost, whatever the data size
+            rows = np.random.default_rng(seeds[3]).choice(X.shape[0], _DENSITY_ROWS, replace=False)
+            X = X[np.sort(rows)]
         codes, squared_residuals = self._codes_and_residuals(X)
         self.code_mean_, self.code_covariance_, self.noise_variance_ = fit_code_density(
             codes, squared_residuals, X.shape[1]
@@ -277,15 +283,15 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         return self
 
     def _codes_and_residuals(self, X):
-        """Codes and summed squared reconstruction errors, computed in float64."""
-        module = self._fitted_module(np.float64)
+        """Codes and summed squared reconstruction errors, as float64 arrays."""
+        module = self._fitted_module(np.float32)
 
         def codes_and_errors(batch):
             code = module.encode(batch)
             error = ((decode(module, code, self.loss) - batch) ** 2).sum(1, keepdim=True)
             return torch.cat([code, error], 1)
 
-        stats = map_rows(codes_and_errors, X, self.device_, dtype=np.float64)
+        stats = map_rows(codes_and_errors, X, self.device_, dtype=np.float32).astype(np.float64)
         return stats[:, :-1], stats[:, -1]
 
     @_fit_context(prefer_skip_nested_validation=True)

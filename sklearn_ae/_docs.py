@@ -80,7 +80,8 @@ n_components_ : int
     n_iter_ : int
         Number of epochs run.
     code_mean_ : ndarray of shape (n_components_,)
-        Mean of the training codes (for ``score_samples``).
+        Mean of the training codes (for ``score_samples``; estimated from at
+        most 2048 training rows drawn with ``random_state``).
     code_covariance_ : ndarray of shape (n_components_, n_components_)
         Covariance of the training codes (ddof=1).
     noise_variance_ : float
