@@ -4,6 +4,7 @@ from . import metrics
 from ._autoencoder import AutoencoderTransformer
 from ._contractive import ContractiveAE
 from ._denoising import DenoisingAE
+from ._hashing import hamming_neighbors
 from ._sparse import SparseAE
 
 __version__ = "0.1.0.dev0"
@@ -13,6 +14,7 @@ __all__ = [
     "ContractiveAE",
     "DenoisingAE",
     "SparseAE",
+    "hamming_neighbors",
     "__version__",
     "metrics",
 ]

@@ -32,16 +32,17 @@ from ._engine import (
     make_net,
     map_rows,
     net_state,
+    on_device,
     reconstruct,
     restore_net_state,
     squared_error,
-    to_tensor,
 )
 from ._likelihood import fit_code_density, log_likelihood, ridge
 from ._modules import ACTIVATIONS, build_module
 from .exceptions import DeviceFallbackWarning
 
 _FLOAT_DTYPES = [np.float64, np.float32]
+_SPARSE_FORMATS = ("csr", "csc")
 # Training rows from which the code density of ``score`` is estimated: enough
 # for a k x k covariance, and a bounded cost at the end of every fit.
 _DENSITY_ROWS = 2048
@@ -255,10 +256,10 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             net = self._build_net(X.shape[1], device, seeds)
             net.initialize()
         X_train, X_valid = self._split_validation(X, seeds[3]) if validation else (X, None)
-        X_train = to_tensor(X_train, device)
+        X_train = on_device(X_train, device)
         monitor = dict(net.callbacks_)["convergence"]
         monitor.tol, monitor.n_iter_no_change = self.tol, self.n_iter_no_change
-        monitor.validation_X = None if X_valid is None else to_tensor(X_valid, device)
+        monitor.validation_X = None if X_valid is None else on_device(X_valid, device)
         net.corruption = self._make_corruption(X_train)
         net.penalty = self._make_penalty()
         try:
@@ -276,11 +277,24 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         if X.shape[0] > _DENSITY_ROWS:  # bounded cost, whatever the data size
             rows = np.random.default_rng(seeds[3]).choice(X.shape[0], _DENSITY_ROWS, replace=False)
             X = X[np.sort(rows)]
+        self.__dict__.pop("components_", None)
+        if self._is_linear():
+            weight = self.net_.module_.decoder_weights()[0]  # (n_features, n_components)
+            self.components_ = weight.detach().T.cpu().numpy().astype(np.float64)
         codes, squared_residuals = self._codes_and_residuals(X)
         self.code_mean_, self.code_covariance_, self.noise_variance_ = fit_code_density(
             codes, squared_residuals, X.shape[1]
         )
         return self
+
+    def _is_linear(self):
+        """Whether encoder and decoder are both affine maps (the PCA setting)."""
+        return (
+            len(self.hidden_layer_sizes) == 0
+            and self.code_activation == "identity"
+            and self.loss == "mse"
+            and getattr(self, "k", None) is None
+        )
 
     def _codes_and_residuals(self, X):
         """Codes and summed squared reconstruction errors, as float64 arrays."""
@@ -312,7 +326,13 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         """
         with self._unchanged_on_error():
             continue_training = self.warm_start and hasattr(self, "net_")
-            X = validate_data(self, X, dtype=_FLOAT_DTYPES, reset=not continue_training)
+            X = validate_data(
+                self,
+                X,
+                dtype=_FLOAT_DTYPES,
+                accept_sparse=_SPARSE_FORMATS,
+                reset=not continue_training,
+            )
             return self._train(
                 X, self.max_epochs, continue_training, validation=self.early_stopping
             )
@@ -335,7 +355,9 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         """
         with self._unchanged_on_error():
             first_call = not hasattr(self, "net_")
-            X = validate_data(self, X, dtype=_FLOAT_DTYPES, reset=first_call)
+            X = validate_data(
+                self, X, dtype=_FLOAT_DTYPES, accept_sparse=_SPARSE_FORMATS, reset=first_call
+            )
             return self._train(X, 1, continue_training=not first_call)
 
     # ------------------------------------------------------------ inference
@@ -352,7 +374,9 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     def _validated(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=_FLOAT_DTYPES, reset=False)
+        return validate_data(
+            self, X, dtype=_FLOAT_DTYPES, accept_sparse=_SPARSE_FORMATS, reset=False
+        )
 
     def transform(self, X):
         """Encode ``X`` into the learned code.
@@ -520,6 +544,78 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         module = self._fitted_module(X.dtype)
         return map_rows(lambda batch: reconstruct(module, batch, self.loss), X, self.device_)
 
+    def tangent_space(self, X, n_directions=None):
+        """Local tangent directions of the learned manifold at each row of ``X``.
+
+        The SVD of the encoder Jacobian ``J = U S V^T`` at each sample: the
+        right singular vectors (rows of ``V^T``) are the input-space directions
+        the code is most sensitive to, sorted by singular value. For a
+        contractive autoencoder they span the tangent plane of the data
+        manifold (Rifai et al. 2011).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points at which to take the tangent space.
+        n_directions : int, default=None
+            Keep the leading ``n_directions``; None keeps ``n_components_``
+            (at most ``n_features``).
+
+        Returns
+        -------
+        singular_values : ndarray of shape (n_samples, n_directions)
+            Sensitivity of the code along each direction, in decreasing order.
+        directions : ndarray of shape (n_samples, n_directions, n_features)
+            Orthonormal directions in input space.
+        """
+        jacobian = self.encoder_jacobian(X)
+        rank = min(jacobian.shape[1:])
+        if n_directions is None:
+            n_directions = rank
+        if not 1 <= n_directions <= rank:
+            raise ValueError(
+                f"n_directions={n_directions} must be between 1 and {rank} "
+                "(the smaller of n_components_ and n_features_in_)."
+            )
+        _, singular_values, directions = np.linalg.svd(jacobian, full_matrices=False)
+        return singular_values[:, :n_directions], directions[:, :n_directions]
+
+    def hash_codes(self, X):
+        """Binary codes for semantic hashing, packed into bytes.
+
+        Each code unit is thresholded (at 0.5 with ``code_activation="sigmoid"``,
+        at 0 otherwise) and the bits are packed with ``numpy.packbits``.
+        Compare them with :func:`sklearn_ae.hamming_neighbors`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to hash.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, ceil(n_components_ / 8)), dtype=uint8
+            Bit ``j`` of a row is 1 where code unit ``j`` is above the threshold.
+        """
+        threshold = 0.5 if self.code_activation == "sigmoid" else 0.0
+        return np.packbits(self.transform(X) > threshold, axis=1)
+
+    def encoder_module(self):
+        """A trained copy of the encoder as a ``torch.nn.Module``, for fine-tuning.
+
+        The copy lives on the CPU and shares nothing with the estimator: it can
+        become the first layers of, say, a skorch ``NeuralNetClassifier``
+        (unsupervised pretraining).
+
+        Returns
+        -------
+        encoder : torch.nn.Module
+            Maps a float32 tensor of shape (n, n_features_in_) to codes of
+            shape (n, n_components_).
+        """
+        check_is_fitted(self)
+        return copy.deepcopy(self.net_.module_.encoder).cpu().train()
+
     # ---------------------------------------------------------- sklearn API
     @property
     def _n_features_out(self):
@@ -528,6 +624,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
 
     # ---------------------------------------------------------- persistence

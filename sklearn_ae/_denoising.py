@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import _BaseAutoencoder
 from ._docs import FITTED_ATTRIBUTES, core_parameters
+from ._engine import feature_range
 
 
 def _uniform_int16(shape, generator, device):
@@ -127,7 +128,7 @@ class DenoisingAE(_BaseAutoencoder):
         if self.noise_level == 0:
             return None
         if self.noise == "salt_and_pepper":
-            return Corruption(self.noise, self.noise_level, X.min(0).values, X.max(0).values)
+            return Corruption(self.noise, self.noise_level, *feature_range(X))
         return Corruption(self.noise, self.noise_level)
 
     def denoise(self, X):

@@ -10,6 +10,7 @@ import copy
 import math
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
@@ -29,6 +30,43 @@ class TensorData(torch.utils.data.Dataset):
 
     def __getitem__(self, i):
         return self.X[i], self.X[i]
+
+
+class SparseRows:
+    """A scipy sparse matrix whose row batches are densified one at a time.
+
+    Holds the CSR matrix on the host; only the rows of one batch ever exist as
+    a dense tensor (on ``device``), so memory stays near the sparse size.
+    """
+
+    def __init__(self, X, device):
+        self.X = X.tocsr()
+        self.device = device
+
+    @property
+    def shape(self):
+        return self.X.shape
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, torch.Tensor):
+            index = index.cpu().numpy()
+        return to_tensor(self.X[index], self.device)
+
+
+def on_device(X, device):
+    """Training data on ``device``: one float32 tensor, or ``SparseRows``."""
+    return SparseRows(X, device) if sp.issparse(X) else to_tensor(X, device)
+
+
+def feature_range(data):
+    """Per-feature minimum and maximum of ``on_device`` data, as tensors."""
+    if isinstance(data, SparseRows):
+        low, high = data.X.min(axis=0), data.X.max(axis=0)
+        return tuple(to_tensor(m.toarray().ravel(), data.device) for m in (low, high))
+    return data.min(0).values, data.max(0).values
 
 
 class SliceLoader:
@@ -52,7 +90,9 @@ class SliceLoader:
         X = self.dataset.X
         n, size = X.shape[0], self.batch_size
         if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).to(X.device)
+            order = torch.randperm(n, generator=self.generator)
+            if isinstance(X, torch.Tensor):
+                order = order.to(X.device)
             for start in range(0, n, size):
                 batch = X[order[start : start + size]]
                 yield batch, batch
@@ -252,7 +292,12 @@ def make_net(
 
 
 def to_tensor(X, device, dtype=np.float32):
-    """A tensor of ``dtype`` on ``device``, sharing memory with ``X`` where possible."""
+    """A tensor of ``dtype`` on ``device``, sharing memory with ``X`` where possible.
+
+    A scipy sparse ``X`` (one batch of rows) is densified here.
+    """
+    if sp.issparse(X):
+        X = X.toarray()
     X = np.ascontiguousarray(X, dtype=dtype)
     if not X.flags.writeable:
         X = X.copy()  # torch cannot share read-only memory
@@ -275,16 +320,23 @@ def squared_error(module, X, loss):
     return ((reconstruct(module, X, loss) - X) ** 2).sum(1)
 
 
-INFERENCE_BATCH_SIZE = 4096
+# Input values per inference batch (8 MiB of float32): bounds memory whatever
+# the number of features, dense or sparse.
+INFERENCE_BATCH_VALUES = 2**21
 
 
-def map_rows(fn, X, device, batch_size=INFERENCE_BATCH_SIZE, dtype=None):
+def inference_batch_size(n_features):
+    return max(1, INFERENCE_BATCH_VALUES // max(n_features, 1))
+
+
+def map_rows(fn, X, device, batch_size=None, dtype=None):
     """Apply ``fn`` to row batches of a float array, so memory stays bounded.
 
     Each batch is moved to ``device`` on its own, in ``dtype`` (default: that
     of ``X``), so the whole input is never converted at once; results come
     back as one numpy array.
     """
+    batch_size = batch_size or inference_batch_size(X.shape[1])
     chunks = []
     with torch.no_grad():
         for start in range(0, max(X.shape[0], 1), batch_size):
@@ -293,8 +345,9 @@ def map_rows(fn, X, device, batch_size=INFERENCE_BATCH_SIZE, dtype=None):
     return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
 
 
-def batched_reconstruction_error(module, X, loss, batch_size=INFERENCE_BATCH_SIZE):
-    """``squared_error`` of an on-device tensor, in eval mode, batch by batch."""
+def batched_reconstruction_error(module, X, loss):
+    """``squared_error`` of on-device data, in eval mode, batch by batch."""
+    batch_size = inference_batch_size(X.shape[1])
     was_training = module.training
     module.eval()
     with torch.no_grad():
