@@ -5,9 +5,37 @@ from ._autoencoder import AutoencoderTransformer
 from ._contractive import ContractiveAE
 from ._denoising import DenoisingAE
 from ._hashing import hamming_neighbors
+from ._persistence import load_estimator as _load_estimator
 from ._sparse import SparseAE
 
 __version__ = "0.1.0.dev0"
+
+
+def load(path, device=None):
+    """Load an estimator written by ``estimator.save(path)``, without unpickling.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Directory written by ``save``.
+    device : str or None, default=None
+        Where to put the model: None keeps the saved device when available and
+        falls back to the CPU with a ``DeviceFallbackWarning`` otherwise.
+
+    Returns
+    -------
+    estimator : fitted estimator
+        Ready for ``transform``; its optimizer state starts afresh if it is
+        trained further with ``warm_start=True``.
+
+    Raises
+    ------
+    ValueError
+        If the directory was not written by ``save`` or was tampered with
+        (edited JSON, missing, extra or reshaped tensors).
+    """
+    return _load_estimator(path, device=device)
+
 
 __all__ = [
     "AutoencoderTransformer",
@@ -15,6 +43,7 @@ __all__ = [
     "DenoisingAE",
     "SparseAE",
     "hamming_neighbors",
+    "load",
     "__version__",
     "metrics",
 ]

@@ -39,6 +39,7 @@ from ._engine import (
 )
 from ._likelihood import fit_code_density, log_likelihood, ridge
 from ._modules import ACTIVATIONS, build_module
+from ._persistence import save_estimator
 from .exceptions import DeviceFallbackWarning
 
 _FLOAT_DTYPES = [np.float64, np.float32]
@@ -48,6 +49,36 @@ _SPARSE_FORMATS = ("csr", "csc")
 _DENSITY_ROWS = 2048
 # Rows per batch when computing Jacobians: bounds memory to ~16 MiB per batch.
 _JACOBIAN_FLOATS_PER_BATCH = 2**22
+
+
+# Appended to scikit-learn's input errors that name the problem but not the fix.
+_INPUT_FIXES = (
+    ("contains NaN", "Impute or drop missing values first, e.g. SimpleImputer in a Pipeline."),
+    ("contains infinity", "Replace, clip or drop infinite values first."),
+    ("0 sample(s)", "Pass at least one sample."),
+    ("0 feature(s)", "Pass at least one feature column."),
+    ("Found array with dim", "Reshape to 2-D (n_samples, n_features), e.g. X.reshape(len(X), -1)."),
+    (
+        "could not convert",
+        "Encode text or categorical columns as numbers first, e.g. "
+        "OneHotEncoder in a ColumnTransformer.",
+    ),
+    (
+        "Complex data not supported",
+        "Pass real values, e.g. the real and imaginary parts as separate columns.",
+    ),
+    ("features, but", "Pass the same columns, in the same order, as in fit."),
+    ("feature names", "Pass the same columns, in the same order, as in fit."),
+)
+
+
+def _with_fix(error):
+    """``error`` again, with the fix appended when scikit-learn's message lacks one."""
+    message = str(error)
+    for needle, fix in _INPUT_FIXES:
+        if needle in message:
+            return type(error)(f"{message} {fix}")
+    return error
 
 
 def _seed_sequence(random_state):
@@ -326,13 +357,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         """
         with self._unchanged_on_error():
             continue_training = self.warm_start and hasattr(self, "net_")
-            X = validate_data(
-                self,
-                X,
-                dtype=_FLOAT_DTYPES,
-                accept_sparse=_SPARSE_FORMATS,
-                reset=not continue_training,
-            )
+            X = self._validate_input(X, reset=not continue_training)
             return self._train(
                 X, self.max_epochs, continue_training, validation=self.early_stopping
             )
@@ -355,9 +380,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         """
         with self._unchanged_on_error():
             first_call = not hasattr(self, "net_")
-            X = validate_data(
-                self, X, dtype=_FLOAT_DTYPES, accept_sparse=_SPARSE_FORMATS, reset=first_call
-            )
+            X = self._validate_input(X, reset=first_call)
             return self._train(X, 1, continue_training=not first_call)
 
     # ------------------------------------------------------------ inference
@@ -372,11 +395,17 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             module = copy.deepcopy(module).double()
         return module.eval()
 
+    def _validate_input(self, X, reset):
+        try:
+            return validate_data(
+                self, X, dtype=_FLOAT_DTYPES, accept_sparse=_SPARSE_FORMATS, reset=reset
+            )
+        except (ValueError, TypeError) as error:
+            raise _with_fix(error) from error
+
     def _validated(self, X):
         check_is_fitted(self)
-        return validate_data(
-            self, X, dtype=_FLOAT_DTYPES, accept_sparse=_SPARSE_FORMATS, reset=False
-        )
+        return self._validate_input(X, reset=False)
 
     def transform(self, X):
         """Encode ``X`` into the learned code.
@@ -409,7 +438,10 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             in [0, 1] when ``loss="bce"``).
         """
         check_is_fitted(self)
-        X = check_array(X, dtype=_FLOAT_DTYPES, input_name="X")
+        try:
+            X = check_array(X, dtype=_FLOAT_DTYPES, input_name="X")
+        except (ValueError, TypeError) as error:
+            raise _with_fix(error) from error
         if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {X.shape[1]} columns, but inverse_transform expects codes "
@@ -628,6 +660,28 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         return tags
 
     # ---------------------------------------------------------- persistence
+    def save(self, path):
+        """Save the fitted estimator to a directory that loads without running code.
+
+        Writes ``estimator.json`` (class, parameters, package versions, fitted
+        scalars, tensor names and shapes) and ``weights.safetensors``. Load it
+        with :func:`sklearn_ae.load`. Unlike pickle, loading never executes
+        code from the file, so it is safe for files from others.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Directory to write (created if needed).
+
+        Returns
+        -------
+        self : object
+            The estimator, unchanged.
+        """
+        check_is_fitted(self)
+        save_estimator(self, path)
+        return self
+
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: never mutate the live object
         if "net_" in state:

@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -19,3 +21,10 @@ def small_digits(digits):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report how many cases the property-based bad-input tests tried."""
+    for name, module in list(sys.modules.items()):
+        if name.endswith("test_bad_input") and getattr(module, "CASES_TRIED", None):
+            terminalreporter.write_line(f"bad-input cases tried: {module.CASES_TRIED}")

@@ -1,0 +1,198 @@
+"""Persistence: pickle, joblib, save/load without unpickling, skops."""
+
+import io
+import json
+import pickle
+import zipfile
+
+import joblib
+import numpy as np
+import pytest
+from safetensors.numpy import load_file, save_file
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
+
+import sklearn_ae
+from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
+from sklearn_ae.exceptions import DeviceFallbackWarning, VersionMismatchWarning
+
+ESTIMATORS = [
+    AutoencoderTransformer(n_components=3, max_epochs=3, random_state=0),
+    AutoencoderTransformer(
+        n_components=3, hidden_layer_sizes=(), tied_weights=True, max_epochs=3, random_state=0
+    ),
+    DenoisingAE(n_components=3, noise="salt_and_pepper", max_epochs=3, random_state=0),
+    SparseAE(n_components=6, k=2, max_epochs=3, random_state=0),
+    ContractiveAE(n_components=3, max_epochs=3, random_state=0),
+]
+
+
+def _round_trip(obj, how):
+    if how == "pickle":
+        return pickle.loads(pickle.dumps(obj))
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer)
+    buffer.seek(0)
+    return joblib.load(buffer)
+
+
+@pytest.mark.parametrize("how", ["pickle", "joblib"])
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_round_trips_alone_and_in_a_pipeline(small_digits, estimator, how):
+    X = small_digits[0] * 16
+    pipe = Pipeline([("scale", MinMaxScaler()), ("ae", estimator)]).fit(X)
+    loaded = _round_trip(pipe, how)
+    np.testing.assert_array_equal(loaded.transform(X), pipe.transform(X))
+    alone = _round_trip(pipe[-1], how)
+    Xs = pipe[0].transform(X)
+    np.testing.assert_array_equal(alone.transform(Xs), pipe[-1].transform(Xs))
+    np.testing.assert_array_equal(alone.score_samples(Xs), pipe[-1].score_samples(Xs))
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_save_and_load_reproduce_every_output(small_digits, estimator, tmp_path):
+    X = small_digits[0]
+    estimator.fit(X)
+    estimator.save(tmp_path / "model")
+    loaded = sklearn_ae.load(tmp_path / "model")
+    assert type(loaded) is type(estimator)
+    assert loaded.get_params() == estimator.get_params()
+    for method in ("transform", "score_samples", "reconstruction_error"):
+        np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(estimator, method)(X))
+    assert loaded.loss_curve_ == estimator.loss_curve_
+    assert loaded.n_iter_ == estimator.n_iter_
+
+
+def test_save_and_load_keep_feature_names(small_digits, tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(small_digits[0], columns=[f"px{i}" for i in range(64)])
+    AutoencoderTransformer(max_epochs=2).fit(X).save(tmp_path)
+    assert list(sklearn_ae.load(tmp_path).feature_names_in_) == list(X.columns)
+
+
+@pytest.fixture
+def saved(small_digits, tmp_path):
+    AutoencoderTransformer(n_components=3, max_epochs=2, random_state=0).fit(small_digits[0]).save(
+        tmp_path
+    )
+    return tmp_path
+
+
+def _edit_json(path, edit):
+    document = json.loads((path / "estimator.json").read_text())
+    edit(document)
+    (path / "estimator.json").write_text(json.dumps(document))
+
+
+def _edit_tensors(path, edit):
+    tensors = load_file(str(path / "weights.safetensors"))
+    edit(tensors)
+    save_file(tensors, str(path / "weights.safetensors"))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "match"),
+    [
+        (
+            lambda p: _edit_json(p, lambda d: d["params"].update(n_components=4)),
+            "do not fit the architecture",
+        ),
+        (lambda p: _edit_json(p, lambda d: d["params"].update(lr="fast")), "invalid parameters"),
+        (
+            lambda p: _edit_json(p, lambda d: d.update({"class": "os.system"})),
+            "is not a sklearn_ae estimator",
+        ),
+        (lambda p: (p / "estimator.json").write_text("{not json"), "not valid JSON"),
+        (
+            lambda p: _edit_tensors(p, lambda t: t.pop("module.encoder.0.bias")),
+            "does not match estimator.json",
+        ),
+        (
+            lambda p: _edit_tensors(p, lambda t: t.update(extra=np.zeros(3, np.float32))),
+            "does not match estimator.json",
+        ),
+        (
+            lambda p: (
+                _edit_tensors(
+                    p, lambda t: t.update({"module.encoder.0.bias": np.zeros(5, np.float32)})
+                ),
+                _edit_json(p, lambda d: d["tensors"].update({"module.encoder.0.bias": [5]})),
+            ),
+            "do not fit the architecture",
+        ),
+        (lambda p: (p / "weights.safetensors").write_bytes(b"garbage"), "not a safetensors file"),
+    ],
+    ids=[
+        "json shape",
+        "json param",
+        "json class",
+        "json syntax",
+        "missing tensor",
+        "extra tensor",
+        "reshaped tensor",
+        "corrupt weights",
+    ],
+)
+def test_tampered_files_raise_value_error(saved, tamper, match):
+    tamper(saved)
+    with pytest.raises(ValueError, match=match):
+        sklearn_ae.load(saved)
+
+
+def test_other_versions_load_with_a_warning_naming_them(saved):
+    _edit_json(saved, lambda d: d["versions"].update({"sklearn_ae": "0.0.1", "torch": "1.13.0"}))
+    with pytest.warns(VersionMismatchWarning, match=r"sklearn_ae 0.0.1 \(here .*torch 1.13.0"):
+        sklearn_ae.load(saved)
+
+
+def test_cuda_saved_model_loads_on_cpu_with_one_warning(saved, small_digits):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("needs a machine without CUDA")
+    _edit_json(saved, lambda d: d["fitted"].update(device_="cuda"))
+    with pytest.warns(DeviceFallbackWarning) as record:
+        loaded = sklearn_ae.load(saved)
+    assert len(record) == 1 and loaded.device_ == "cpu"
+    loaded.transform(small_digits[0])
+
+
+def test_save_refuses_callbacks(small_digits, tmp_path):
+    from skorch.callbacks import EpochTimer
+
+    est = AutoencoderTransformer(max_epochs=1, callbacks=[EpochTimer]).fit(small_digits[0])
+    with pytest.raises(ValueError, match="callbacks cannot be saved"):
+        est.save(tmp_path)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_skops_trusts_only_sklearn_ae_types(small_digits, estimator):
+    sio = pytest.importorskip("skops.io")
+    X = small_digits[0] * 16
+    pipe = Pipeline([("scale", MinMaxScaler()), ("ae", estimator)]).fit(X)
+    for obj in (pipe, pipe[-1]):
+        payload = sio.dumps(obj)
+        untrusted = sio.get_untrusted_types(data=payload)
+        assert untrusted and all(t.startswith("sklearn_ae.") for t in untrusted), untrusted
+        loaded = sio.loads(payload, trusted=untrusted)
+        Xin = X if obj is pipe else pipe[0].transform(X)
+        np.testing.assert_array_equal(loaded.transform(Xin), obj.transform(Xin))
+
+
+def test_tampered_skops_payload_cannot_run_code(small_digits, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    est = AutoencoderTransformer(max_epochs=1).fit(small_digits[0])
+    payload = sio.dumps(est)
+    trusted = sio.get_untrusted_types(data=payload)
+    # Point the estimator's node at os.system, as an attacker would.
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    schema["__module__"], schema["__class__"] = "os", "system"
+    files["schema.json"] = json.dumps(schema).encode()
+    tampered = io.BytesIO()
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+        sio.loads(tampered.getvalue(), trusted=trusted)
