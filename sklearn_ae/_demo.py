@@ -12,16 +12,23 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import AutoencoderTransformer
+from . import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
 
 
 def _reducers(n_components, max_epochs, device, random_state):
-    common = {"max_epochs": max_epochs, "device": device, "random_state": random_state}
+    common = {
+        "n_components": n_components,
+        "batch_size": 64,
+        "max_epochs": max_epochs,
+        "device": device,
+        "random_state": random_state,
+    }
     return {
         "PCA": PCA(n_components=n_components),
-        "AutoencoderTransformer": AutoencoderTransformer(
-            n_components=n_components, batch_size=64, **common
-        ),
+        "AutoencoderTransformer": AutoencoderTransformer(**common),
+        "DenoisingAE (masking 0.2)": DenoisingAE(noise="masking", noise_level=0.2, **common),
+        "SparseAE (L1 1e-3)": SparseAE(alpha=1e-3, code_activation="identity", **common),
+        "ContractiveAE (0.01)": ContractiveAE(alpha=1e-2, **common),
     }
 
 
@@ -32,7 +39,9 @@ def _parse_args(argv):
         "comparison table and save a picture of the 2-D codes.",
     )
     parser.add_argument("--n-components", type=int, default=2, help="code size (default 2)")
-    parser.add_argument("--max-epochs", type=int, default=100, help="epochs (default 100)")
+    parser.add_argument(
+        "--max-epochs", type=int, default=100, help="maximum epochs per autoencoder (default 100)"
+    )
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     parser.add_argument("--output", default="sklearn_ae_codes.png", help="PNG path")
     parser.add_argument("--random-state", type=int, default=0)
@@ -48,7 +57,7 @@ def _plot_codes(codes, labels, path):
     except ImportError:
         print("matplotlib is not installed: no picture saved (pip install matplotlib).")
         return
-    fig, axes = plt.subplots(1, len(codes), figsize=(4 * len(codes), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(codes), figsize=(3.2 * len(codes), 3.4), squeeze=False)
     for ax, (name, code) in zip(axes[0], codes.items(), strict=True):
         ax.scatter(code[:, 0], code[:, 1], c=labels, cmap="tab10", s=6)
         ax.set_title(name, fontsize=9)
@@ -70,7 +79,7 @@ def main(argv=None):
     rows, codes = [], {}
     reducers = _reducers(args.n_components, args.max_epochs, args.device, args.random_state)
     for i, (name, reducer) in enumerate(reducers.items(), start=1):
-        print(f"[{i}/{len(reducers)}] fitting {name} ...", end=" ", flush=True)
+        print(f"[{i}/{len(reducers)}] fitting {name:<28}", end=" ", flush=True)
         start = time.perf_counter()
         reducer.fit(X_train)
         seconds = time.perf_counter() - start
@@ -80,14 +89,15 @@ def main(argv=None):
         accuracy = clf.fit(reducer.transform(X_train), y_train).score(
             reducer.transform(X_test), y_test
         )
-        print(f"done in {seconds:.1f} s")
+        epochs = getattr(reducer, "n_iter_", None)
+        print(f"done in {seconds:5.1f} s" + (f" ({epochs} epochs)" if epochs else ""))
         rows.append((name, error, accuracy, seconds))
         codes[name] = reducer.transform(X_test)
 
-    header = f"{'model':<24} {'recon. error':>12} {'LogReg acc.':>11} {'fit time':>9}"
+    header = f"{'model':<28} {'recon. error':>12} {'LogReg acc.':>11} {'fit time':>9}"
     print("\n" + header + "\n" + "-" * len(header))
     for name, error, accuracy, seconds in rows:
-        print(f"{name:<24} {error:>12.3f} {accuracy:>11.3f} {seconds:>8.1f}s")
+        print(f"{name:<28} {error:>12.3f} {accuracy:>11.3f} {seconds:>8.1f}s")
     print("recon. error: held-out squared error per image, summed over the 64 pixels")
     if args.n_components >= 2:
         _plot_codes(codes, y_test, args.output)

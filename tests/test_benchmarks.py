@@ -21,5 +21,7 @@ def test_benchmark_smoke_run(script):
         env={**os.environ, "SKLEARN_AE_MNIST": ""},
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    if "No CUDA device available" in result.stdout:  # bench_gpu on a CPU-only machine
+        return
     assert "falling back to digits" in result.stdout
     assert "|" in result.stdout  # printed its table

@@ -1,0 +1,39 @@
+"""Sphinx configuration of the sklearn_ae documentation."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(".."))
+import sklearn_ae  # noqa: E402
+
+project = "sklearn_ae"
+author = "the sklearn_ae developers"
+copyright = "2026, the sklearn_ae developers"
+release = version = sklearn_ae.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": True}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+templates_path = []
+exclude_patterns = ["_build"]
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {"navigation_with_keys": False}
+html_title = f"sklearn_ae {release}"
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/plot_",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "show_memory": False,
+    "remove_config_comments": True,
+}
