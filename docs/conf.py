@@ -19,7 +19,12 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
+# scikit-learn's own docstrings of these two link to labels of its docs.
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": True,
+    "exclude-members": "get_metadata_routing, set_output",
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = []

@@ -25,8 +25,10 @@ is_outlier = np.r_[np.zeros(len(X)), np.ones(80)]
 
 ae = AutoencoderTransformer(n_components=8, batch_size=64, max_epochs=60, random_state=0)
 ae.fit(X)  # trained on normal digits only
-scores = {"reconstruction error": ae.reconstruction_error(X_all),
-          "- log-likelihood": -ae.score_samples(X_all)}
+scores = {
+    "reconstruction error": ae.reconstruction_error(X_all),
+    "- log-likelihood": -ae.score_samples(X_all),
+}
 
 fig, ax = plt.subplots(figsize=(5, 4.5))
 for name, score in scores.items():

@@ -31,8 +31,12 @@ n_shown = 6
 fig, axes = plt.subplots(8, n_shown, figsize=(n_shown * 1.1, 8 * 1.15))
 for block, noise in enumerate(noisy):
     dae = DenoisingAE(
-        n_components=16, noise=noise, noise_level=levels[noise], batch_size=64,
-        max_epochs=60, random_state=0,
+        n_components=16,
+        noise=noise,
+        noise_level=levels[noise],
+        batch_size=64,
+        max_epochs=60,
+        random_state=0,
     ).fit(X_train)
     rows = {
         f"{noise}\nnoisy": noisy[noise],

@@ -20,12 +20,15 @@ X = X / 16.0
 reducers = {
     "PCA": PCA(n_components=2),
     "AutoencoderTransformer": AutoencoderTransformer(
-        n_components=2, hidden_layer_sizes=(128, 32), batch_size=64, max_epochs=100,
+        n_components=2,
+        hidden_layer_sizes=(128, 32),
+        batch_size=64,
+        max_epochs=100,
         random_state=0,
     ),
 }
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
-for ax, (name, reducer) in zip(axes, reducers.items()):
+for ax, (name, reducer) in zip(axes, reducers.items(), strict=True):
     codes = reducer.fit_transform(X)
     scatter = ax.scatter(codes[:, 0], codes[:, 1], c=y, cmap="tab10", s=5)
     ax.set_title(name)

@@ -20,10 +20,12 @@ from sklearn_ae import SparseAE
 X, y = load_digits(return_X_y=True)
 X = X[:900] / 16.0
 y = y[:900]
-pipe = Pipeline([
-    ("ae", SparseAE(n_components=32, batch_size=64, max_epochs=30, random_state=0)),
-    ("clf", LogisticRegression(max_iter=1000)),
-])
+pipe = Pipeline(
+    [
+        ("ae", SparseAE(n_components=32, batch_size=64, max_epochs=30, random_state=0)),
+        ("clf", LogisticRegression(max_iter=1000)),
+    ]
+)
 alphas = np.logspace(-5, -1, 5)
 search = GridSearchCV(pipe, {"ae__alpha": alphas}, cv=3).fit(X, y)
 

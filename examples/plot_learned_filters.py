@@ -15,15 +15,20 @@ from sklearn.datasets import load_digits
 from sklearn_ae import AutoencoderTransformer, SparseAE
 
 X = load_digits().data / 16.0
-common = {"n_components": 36, "hidden_layer_sizes": (), "batch_size": 64,
-          "max_epochs": 60, "random_state": 0}
+common = {
+    "n_components": 36,
+    "hidden_layer_sizes": (),
+    "batch_size": 64,
+    "max_epochs": 60,
+    "random_state": 0,
+}
 models = {
     "plain": AutoencoderTransformer(**common),
     "sparse (L1, alpha=0.01)": SparseAE(alpha=1e-2, **common),
     "k-sparse (k=4)": SparseAE(alpha=0.0, k=4, code_activation="identity", **common),
 }
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
-for ax, (name, model) in zip(axes, models.items()):
+for ax, (name, model) in zip(axes, models.items(), strict=True):
     filters = model.fit(X).net_.module_.encoder[0].weight.detach().numpy()
     tiles = filters.reshape(6, 6, 8, 8).transpose(0, 2, 1, 3).reshape(48, 48)
     ax.imshow(tiles, cmap="RdBu_r")

@@ -25,8 +25,13 @@ pca = PCA(n_components=3).fit(X)
 angles, tied_angles = [], []
 for tied, curve in [(False, angles), (True, tied_angles)]:
     ae = AutoencoderTransformer(
-        n_components=3, hidden_layer_sizes=(), activation="identity", tied_weights=tied,
-        lr=1e-2, batch_size=100, random_state=0,
+        n_components=3,
+        hidden_layer_sizes=(),
+        activation="identity",
+        tied_weights=tied,
+        lr=1e-2,
+        batch_size=100,
+        random_state=0,
     )
     for _ in range(60):
         ae.partial_fit(X)

@@ -21,12 +21,19 @@ X += 0.05 * rng.standard_normal(X.shape)
 
 pca = PCA(n_components=1).fit(X)
 ae = AutoencoderTransformer(
-    n_components=1, hidden_layer_sizes=(64, 64), activation="tanh", lr=3e-3,
-    batch_size=64, max_epochs=400, n_iter_no_change=400, random_state=0,
+    n_components=1,
+    hidden_layer_sizes=(64, 64),
+    activation="tanh",
+    lr=3e-3,
+    batch_size=64,
+    max_epochs=400,
+    n_iter_no_change=400,
+    random_state=0,
 ).fit(X)
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.5), sharex=True, sharey=True)
-for ax, (name, model) in zip(axes, [("PCA, 1 component", pca), ("autoencoder, 1 unit", ae)]):
+models = [("PCA, 1 component", pca), ("autoencoder, 1 unit", ae)]
+for ax, (name, model) in zip(axes, models, strict=True):
     recon = model.inverse_transform(model.transform(X))
     error = np.mean(((recon - X) ** 2).sum(1))
     ax.scatter(X[:, 0], X[:, 1], s=3, color="0.7", label="data")

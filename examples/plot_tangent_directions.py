@@ -16,8 +16,13 @@ from sklearn_ae import ContractiveAE
 
 X = load_digits().data / 16.0
 cae = ContractiveAE(
-    n_components=10, hidden_layer_sizes=(), code_activation="sigmoid", alpha=0.1,
-    batch_size=64, max_epochs=100, random_state=0,
+    n_components=10,
+    hidden_layer_sizes=(),
+    code_activation="sigmoid",
+    alpha=0.1,
+    batch_size=64,
+    max_epochs=100,
+    random_state=0,
 ).fit(X)
 points = X[[0, 1, 2, 3]]
 singular_values, directions = cae.tangent_space(points, n_directions=4)

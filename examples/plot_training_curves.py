@@ -17,8 +17,15 @@ from sklearn_ae import AutoencoderTransformer
 
 X = load_digits().data / 16.0
 ae = AutoencoderTransformer(
-    n_components=16, hidden_layer_sizes=(256,), lr=3e-3, batch_size=32, max_epochs=500,
-    early_stopping=True, validation_fraction=0.2, n_iter_no_change=15, tol=0.0,
+    n_components=16,
+    hidden_layer_sizes=(256,),
+    lr=3e-3,
+    batch_size=32,
+    max_epochs=500,
+    early_stopping=True,
+    validation_fraction=0.2,
+    n_iter_no_change=15,
+    tol=0.0,
     random_state=0,
 ).fit(X)
 

@@ -417,7 +417,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             The codes, in the floating dtype of ``X``.
         """
         X = self._validated(X)
@@ -428,12 +428,12 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes, as returned by ``transform``.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features)
             The reconstructions, in the floating dtype of ``X`` (probabilities
             in [0, 1] when ``loss="bce"``).
         """
@@ -549,7 +549,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Returns
         -------
-        jacobian : ndarray of shape (n_samples, n_components_, n_features_in_)
+        jacobian : ndarray of shape (n_samples, n_components, n_features)
             ``jacobian[i, j, k]`` is the derivative of code unit ``j`` with
             respect to input feature ``k`` at sample ``i``.
         """
@@ -569,7 +569,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        X_reconstructed : ndarray of shape (n_samples, n_features)
             The reconstructions, in the floating dtype of ``X``.
         """
         X = self._validated(X)
@@ -626,7 +626,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Returns
         -------
-        codes : ndarray of shape (n_samples, ceil(n_components_ / 8)), dtype=uint8
+        codes : ndarray of shape (n_samples, ceil(n_components / 8)), dtype=uint8
             Bit ``j`` of a row is 1 where code unit ``j`` is above the threshold.
         """
         threshold = 0.5 if self.code_activation == "sigmoid" else 0.0
@@ -642,8 +642,8 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         Returns
         -------
         encoder : torch.nn.Module
-            Maps a float32 tensor of shape (n, n_features_in_) to codes of
-            shape (n, n_components_).
+            Maps a float32 tensor of shape (n, n_features) to codes of
+            shape (n, n_components).
         """
         check_is_fitted(self)
         return copy.deepcopy(self.net_.module_.encoder).cpu().train()

@@ -24,12 +24,14 @@ def _uniform_int16(shape, generator, device):
 
 
 def _below(draws, probability, dtype):
-    """1.0 with ``probability`` (to 1 / 65536), else 0.0, for uniform int16 draws.
+    """1.0 with ``probability`` (to 2 / 65536), else 0.0, for uniform int16 draws.
 
+    The threshold is even, so the lowest bit of a draw stays a fair coin
+    independent of the result (salt and pepper uses it to pick min or max).
     Computed as a clamped difference rather than a comparison: boolean masks
     cost two more passes over the batch on the CPU.
     """
-    threshold = round(probability * 65536) - 32768  # P(draw < threshold) = probability
+    threshold = 2 * round(probability * 32768) - 32768  # P(draw < threshold) = probability
     return draws.to(dtype).sub_(threshold).clamp_(-1, 0).neg_()
 
 
@@ -49,10 +51,10 @@ class Corruption:
         if self.noise == "masking":
             draws = _uniform_int16(X.shape, generator, X.device)
             return X - X * _below(draws, self.level, X.dtype)
-        draws = _uniform_int16((2, *X.shape), generator, X.device)
-        hit = _below(draws[0], self.level, X.dtype)
-        salt = _below(draws[1], 0.5, X.dtype)
-        extreme = torch.addcmul(self.low, salt, self.high - self.low)  # min or max, 50/50
+        draws = _uniform_int16(X.shape, generator, X.device)
+        hit = _below(draws, self.level, X.dtype)
+        salt = (draws & 1).to(X.dtype)  # the draw's lowest bit: min or max, 50/50
+        extreme = torch.addcmul(self.low, salt, self.high - self.low)
         return torch.addcmul(X, hit, extreme - X)
 
 
@@ -141,7 +143,7 @@ class DenoisingAE(_BaseAutoencoder):
 
         Returns
         -------
-        X_denoised : ndarray of shape (n_samples, n_features_in_)
+        X_denoised : ndarray of shape (n_samples, n_features)
             The reconstructions, in the floating dtype of ``X``.
         """
         return self.reconstruct(X)

@@ -66,7 +66,7 @@ n_components_ : int
         Width of the code.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during fit, when ``X`` has string column names.
     net_ : skorch.NeuralNet
         The trained skorch network; ``net_.module_`` is the torch module.
@@ -79,10 +79,10 @@ n_components_ : int
         the held-out rows at each epoch with ``early_stopping=True``, else None.
     n_iter_ : int
         Number of epochs run.
-    code_mean_ : ndarray of shape (n_components_,)
+    code_mean_ : ndarray of shape (n_components,)
         Mean of the training codes (for ``score_samples``; estimated from at
         most 2048 training rows drawn with ``random_state``).
-    code_covariance_ : ndarray of shape (n_components_, n_components_)
+    code_covariance_ : ndarray of shape (n_components, n_components)
         Covariance of the training codes (ddof=1).
     noise_variance_ : float
         Variance of the training residual per remaining direction, as
