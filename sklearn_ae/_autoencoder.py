@@ -29,6 +29,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerator=None,
     ):
         super().__init__(
             n_components=n_components,
@@ -52,6 +53,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            accelerator=accelerator,
         )
 
 

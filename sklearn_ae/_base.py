@@ -19,11 +19,11 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
 
-from ._device import resolve_device
+from ._device import resolve_device, warn_if_gpu_shared
 from ._engine import (
     ConvergenceMonitor,
     TensorData,
@@ -119,6 +119,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "accelerator": [None, HasMethods(["prepare", "backward"])],
     }
 
     def __init__(
@@ -145,6 +146,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerator=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -167,6 +169,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.accelerator = accelerator
 
     # ----------------------------------------------------------------- hooks
     def _module_kwargs(self):
@@ -235,12 +238,17 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             max_epochs=self.max_epochs,
             shuffle=self.shuffle,
             shuffle_generator=_generator(seeds[1]),
-            generator=_generator(seeds[2], device),
+            # Each data-parallel process draws its own noise for its own batches.
+            generator=_generator(seeds[2] + self._process_index(), device),
             monitor=ConvergenceMonitor(self.tol, self.n_iter_no_change),
             callbacks=self._user_callbacks(),
             device=device,
             verbose=self.verbose,
+            accelerator=self.accelerator,
         )
+
+    def _process_index(self):
+        return 0 if self.accelerator is None else self.accelerator.process_index
 
     def _user_callbacks(self):
         callbacks = []
@@ -284,6 +292,9 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             net.initialize_callbacks()
         else:
             device = resolve_device(self.device)
+            warn_if_gpu_shared(device)
+            if self.accelerator is not None:
+                device = str(self.accelerator.device)
             net = self._build_net(X.shape[1], device, seeds)
             net.initialize()
         X_train, X_valid = self._split_validation(X, seeds[3]) if validation else (X, None)
@@ -679,11 +690,14 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             The estimator, unchanged.
         """
         check_is_fitted(self)
-        save_estimator(self, path)
+        if self.accelerator is None or self.accelerator.is_main_process:
+            save_estimator(self, path)  # one writer in data-parallel training
         return self
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: never mutate the live object
+        # An Accelerator is the running process group, not model state.
+        state["accelerator"] = None
         if "net_" in state:
             state["net_"] = net_state(state["net_"])
         return state

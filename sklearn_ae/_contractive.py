@@ -90,6 +90,7 @@ class ContractiveAE(_BaseAutoencoder):
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerator=None,
         alpha=1e-2,
         jacobian_method="auto",
     ):
@@ -115,6 +116,7 @@ class ContractiveAE(_BaseAutoencoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            accelerator=accelerator,
         )
         self.alpha = alpha
         self.jacobian_method = jacobian_method

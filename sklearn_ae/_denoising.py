@@ -89,6 +89,7 @@ class DenoisingAE(_BaseAutoencoder):
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerator=None,
         noise="gaussian",
         noise_level=0.1,
     ):
@@ -114,6 +115,7 @@ class DenoisingAE(_BaseAutoencoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            accelerator=accelerator,
         )
         self.noise = noise
         self.noise_level = noise_level

@@ -1,8 +1,13 @@
 """Device resolution: turns the ``device`` parameter into a concrete torch device."""
 
+import multiprocessing
+import os
 import re
+import warnings
 
 import torch
+
+from .exceptions import SharedDeviceWarning
 
 _DEVICE_PATTERN = re.compile(r"cpu|auto|cuda(:\d+)?")
 
@@ -29,3 +34,29 @@ def resolve_device(device):
                 f"'cuda:0' to 'cuda:{torch.cuda.device_count() - 1}' or 'auto'."
             )
     return device
+
+
+# Names of the worker processes of joblib's default (loky) backend and of Dask.
+_WORKER_PROCESS_PREFIXES = ("LokyProcess", "Dask Worker")
+
+
+def warn_if_gpu_shared(device):
+    """Warn when parallel workers would all train on the one visible GPU.
+
+    ``GridSearchCV(n_jobs>1)`` or a Dask cluster on one GPU works (each worker
+    is a fresh process with its own CUDA context), but the workers then share
+    the GPU's memory and compute. Setting ``CUDA_VISIBLE_DEVICES`` per worker
+    marks the choice as deliberate and silences this.
+    """
+    if not device.startswith("cuda") or "CUDA_VISIBLE_DEVICES" in os.environ:
+        return
+    process = multiprocessing.current_process().name
+    if process.startswith(_WORKER_PROCESS_PREFIXES) and torch.cuda.device_count() == 1:
+        warnings.warn(
+            f"device={device!r} in parallel worker {process!r}: every worker trains on "
+            "the same GPU, each with its own CUDA context. If intended, silence this "
+            "SharedDeviceWarning; otherwise give each worker its own GPU through "
+            "CUDA_VISIBLE_DEVICES, or use n_jobs=1.",
+            SharedDeviceWarning,
+            stacklevel=3,
+        )

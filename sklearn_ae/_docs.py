@@ -53,7 +53,13 @@ default="{code_activation}"
         Seeds weight initialisation, shuffling and any noise, through private
         generators: torch's and numpy's global random states are untouched.
     verbose : int, default=0
-        0 prints nothing; 1 or more prints a per-epoch table and a progress bar."""
+        0 prints nothing; 1 or more prints a per-epoch table and a progress bar.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train data-parallel through Hugging Face Accelerate when the script is
+        started with ``accelerate launch`` or ``torchrun``: each process takes
+        its share of the batches and gradients are averaged. Placement follows
+        the accelerator (``device`` is ignored). Not pickled: a loaded model
+        has ``accelerator=None``."""
 
 
 def core_parameters(code_activation="identity"):

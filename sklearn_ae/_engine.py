@@ -16,7 +16,31 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-_CRITERIA = {"mse": torch.nn.MSELoss, "bce": torch.nn.BCEWithLogitsLoss}
+
+
+class MSELoss:
+    """Mean squared error as a plain callable.
+
+    Deliberately not a ``torch.nn.Module``: a loss has no weights, and skorch's
+    Accelerate integration would otherwise wrap it for distributed training.
+    """
+
+    loss = "mse"
+
+    def __call__(self, output, target):
+        return torch.nn.functional.mse_loss(output, target)
+
+
+class BCEWithLogitsLoss(MSELoss):
+    """Binary cross-entropy on logits as a plain callable (see ``MSELoss``)."""
+
+    loss = "bce"
+
+    def __call__(self, output, target):
+        return torch.nn.functional.binary_cross_entropy_with_logits(output, target)
+
+
+_CRITERIA = {"mse": MSELoss, "bce": BCEWithLogitsLoss}
 
 
 class TensorData(torch.utils.data.Dataset):
@@ -77,27 +101,38 @@ class SliceLoader:
     shuffling, one gather with a permutation drawn from a private generator).
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+    def __init__(self, dataset, batch_size, shuffle=False, generator=None, num_shards=1, shard=0):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.num_shards = num_shards
+        self.shard = shard
+
+    def _starts(self):
+        starts = range(0, len(self.dataset), self.batch_size)
+        if self.num_shards == 1:
+            return starts
+        # Data-parallel training: every process takes the same number of
+        # batches (a remainder would leave one process waiting for the others).
+        usable = len(starts) - len(starts) % self.num_shards
+        return starts[self.shard : usable : self.num_shards]
 
     def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
+        return len(self._starts())
 
     def __iter__(self):
         X = self.dataset.X
-        n, size = X.shape[0], self.batch_size
+        size = self.batch_size
         if self.shuffle:
-            order = torch.randperm(n, generator=self.generator)
+            order = torch.randperm(X.shape[0], generator=self.generator)
             if isinstance(X, torch.Tensor):
                 order = order.to(X.device)
-            for start in range(0, n, size):
+            for start in self._starts():
                 batch = X[order[start : start + size]]
                 yield batch, batch
         else:
-            for start in range(0, n, size):
+            for start in self._starts():
                 batch = X[start : start + size]
                 yield batch, batch
 
@@ -128,6 +163,11 @@ class ConvergenceMonitor(Callback):
     def on_epoch_end(self, net, **kwargs):
         epoch = len(net.history)
         loss = net.history[-1, "train_loss"]
+        accelerator = getattr(net, "accelerator", None)
+        if accelerator is not None and accelerator.num_processes > 1:
+            # Every process must take the same stopping decision.
+            loss = accelerator.reduce(torch.tensor(loss, device=accelerator.device), "mean").item()
+            net.history.record("train_loss", loss)
         if not math.isfinite(loss):
             raise FloatingPointError(
                 f"Training diverged at epoch {epoch}: the training loss became "
@@ -139,7 +179,9 @@ class ConvergenceMonitor(Callback):
             current = -loss
         else:
             current = -float(
-                batched_reconstruction_error(net.module_, self.validation_X, self.loss).mean()
+                batched_reconstruction_error(
+                    net.plain_module(), self.validation_X, self.loss
+                ).mean()
             )
             net.history.record("valid_score", current)
             self.validation_scores_.append(current)
@@ -147,7 +189,7 @@ class ConvergenceMonitor(Callback):
             self.best_, self.n_bad_epochs_ = current, 0
             if self.validation_X is not None:
                 self.best_state_ = {
-                    k: v.detach().clone() for k, v in net.module_.state_dict().items()
+                    k: v.detach().clone() for k, v in net.plain_module().state_dict().items()
                 }
         else:
             self.n_bad_epochs_ += 1
@@ -156,7 +198,7 @@ class ConvergenceMonitor(Callback):
 
     def on_train_end(self, net, **kwargs):
         if self.best_state_ is not None:
-            net.module_.load_state_dict(self.best_state_)
+            net.plain_module().load_state_dict(self.best_state_)
         self.best_state_ = None  # do not keep a second copy of the weights
 
 
@@ -203,8 +245,15 @@ class AutoencoderNet(NeuralNet):
         if self.module_.training != training:
             super()._set_training(training)
 
+    def plain_module(self):
+        """The autoencoder module, unwrapped if distributed training wrapped it."""
+        return getattr(self.module_, "module", self.module_)
+
     def infer(self, x, **fit_params):
         return self.module_(x)
+
+    def backward(self, loss):
+        loss.backward()
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -215,14 +264,14 @@ class AutoencoderNet(NeuralNet):
             Xi = Xi.detach().requires_grad_(True)
         y_pred = self.infer(Xi)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
+        self.backward(loss)
         return {"loss": loss, "y_pred": y_pred}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         output, code = y_pred
         loss = self.criterion_(output, y_true)
         if training and self.penalty is not None:
-            loss = loss + self.penalty(self.module_, X, code, self.generator)
+            loss = loss + self.penalty(self.plain_module(), X, code, self.generator)
         return loss
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
@@ -251,6 +300,20 @@ class AutoencoderNet(NeuralNet):
         return self
 
 
+def _accelerated_net_class():
+    from skorch.hf import AccelerateMixin
+
+    class AcceleratedAutoencoderNet(AccelerateMixin, AutoencoderNet):
+        """``AutoencoderNet`` trained data-parallel through Hugging Face Accelerate."""
+
+        train_step_single = AutoencoderNet.train_step_single  # keeps the corruption
+
+        def backward(self, loss):
+            self.accelerator.backward(loss)
+
+    return AcceleratedAutoencoderNet
+
+
 def make_net(
     module,
     *,
@@ -267,13 +330,23 @@ def make_net(
     callbacks,
     device,
     verbose,
+    accelerator=None,
 ):
     """Build (but do not train) the engine for an already initialised module."""
-    optimizer_params = {"optimizer__weight_decay": weight_decay}
-    return AutoencoderNet(
+    net_class, extra = AutoencoderNet, {}
+    if accelerator is not None:
+        net_class = _accelerated_net_class()
+        extra = {
+            "accelerator": accelerator,
+            "iterator_train__num_shards": accelerator.num_processes,
+            "iterator_train__shard": accelerator.process_index,
+        }
+        device = None  # the accelerator places the module
+    return net_class(
         module,
         criterion=_CRITERIA[loss],
         optimizer=_OPTIMIZERS[optimizer],
+        optimizer__weight_decay=weight_decay,
         lr=lr,
         max_epochs=max_epochs,
         batch_size=batch_size,
@@ -287,7 +360,7 @@ def make_net(
         monitor=monitor,
         device=device,
         verbose=verbose,
-        **optimizer_params,
+        **extra,
     )
 
 

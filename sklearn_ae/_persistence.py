@@ -56,6 +56,7 @@ def _estimator_classes():
 
 def save_estimator(estimator, path):
     params = estimator.get_params()
+    params["accelerator"] = None  # the running process group, not model state
     if params["callbacks"]:
         raise ValueError(
             "callbacks cannot be saved as data; set_params(callbacks=None) before "

@@ -49,6 +49,7 @@ class SparseAE(_BaseAutoencoder):
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerator=None,
         alpha=1e-3,
         k=None,
     ):
@@ -74,6 +75,7 @@ class SparseAE(_BaseAutoencoder):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            accelerator=accelerator,
         )
         self.alpha = alpha
         self.k = k

@@ -1,6 +1,6 @@
 """Warnings and errors raised by sklearn_ae."""
 
-__all__ = ["DeviceFallbackWarning", "VersionMismatchWarning"]
+__all__ = ["DeviceFallbackWarning", "SharedDeviceWarning", "VersionMismatchWarning"]
 
 
 class DeviceFallbackWarning(UserWarning):
@@ -9,3 +9,7 @@ class DeviceFallbackWarning(UserWarning):
 
 class VersionMismatchWarning(UserWarning):
     """A saved model was written by another version of sklearn_ae or torch."""
+
+
+class SharedDeviceWarning(UserWarning):
+    """Parallel worker processes are about to share one GPU."""
