@@ -27,30 +27,20 @@ from ._device import resolve_device, warn_if_gpu_shared
 from ._engine import (
     ConvergenceMonitor,
     TensorData,
-    decode,
-    load_net_state,
     make_net,
     map_rows,
-    net_state,
     on_device,
     reconstruct,
-    restore_net_state,
-    squared_error,
 )
-from ._likelihood import fit_code_density, log_likelihood, ridge
+from ._manifold import _ManifoldMixin
 from ._modules import ACTIVATIONS, build_module
 from ._persistence import save_estimator
+from ._scoring import _ScoringMixin
+from ._state import load_net_state, net_state, restore_net_state
 from .exceptions import DeviceFallbackWarning
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 _SPARSE_FORMATS = ("csr", "csc")
-# Training rows from which the code density of ``score`` is estimated: enough
-# for a k x k covariance, and a bounded cost at the end of every fit.
-_DENSITY_ROWS = 2048
-# Rows per batch when computing Jacobians: bounds memory to ~16 MiB per batch.
-_JACOBIAN_FLOATS_PER_BATCH = 2**22
-
-
 # Appended to scikit-learn's input errors that name the problem but not the fix.
 _INPUT_FIXES = (
     ("contains NaN", "Impute or drop missing values first, e.g. SimpleImputer in a Pipeline."),
@@ -94,7 +84,9 @@ def _generator(seed, device="cpu"):
     return torch.Generator(device=device).manual_seed(int(seed))
 
 
-class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _BaseAutoencoder(
+    _ScoringMixin, _ManifoldMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Base class of the autoencoder transformers; not for direct use."""
 
     _parameter_constraints = {
@@ -316,17 +308,11 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         scores = [epoch["valid_score"] for epoch in net.history if "valid_score" in epoch]
         self.validation_scores_ = scores if self.early_stopping else None
         self.n_iter_ = len(net.history)
-        if X.shape[0] > _DENSITY_ROWS:  # bounded cost, whatever the data size
-            rows = np.random.default_rng(seeds[3]).choice(X.shape[0], _DENSITY_ROWS, replace=False)
-            X = X[np.sort(rows)]
         self.__dict__.pop("components_", None)
         if self._is_linear():
             weight = self.net_.module_.decoder_weights()[0]  # (n_features, n_components)
             self.components_ = weight.detach().T.cpu().numpy().astype(np.float64)
-        codes, squared_residuals = self._codes_and_residuals(X)
-        self.code_mean_, self.code_covariance_, self.noise_variance_ = fit_code_density(
-            codes, squared_residuals, X.shape[1]
-        )
+        self._fit_code_density(X, seeds[3])
         return self
 
     def _is_linear(self):
@@ -337,18 +323,6 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             and self.loss == "mse"
             and getattr(self, "k", None) is None
         )
-
-    def _codes_and_residuals(self, X):
-        """Codes and summed squared reconstruction errors, as float64 arrays."""
-        module = self._fitted_module(np.float32)
-
-        def codes_and_errors(batch):
-            code = module.encode(batch)
-            error = ((decode(module, code, self.loss) - batch) ** 2).sum(1, keepdim=True)
-            return torch.cat([code, error], 1)
-
-        stats = map_rows(codes_and_errors, X, self.device_, dtype=np.float32).astype(np.float64)
-        return stats[:, :-1], stats[:, -1]
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -467,109 +441,6 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         return map_rows(decode, X, self.device_)
 
-    def score_samples(self, X):
-        """Log-likelihood of each sample in nats, comparable with ``PCA.score_samples``.
-
-        The autoencoder is read as a density: a Gaussian on the codes (fitted
-        on the training codes), the change of volume from the input to the
-        code (``1/2 log det(J J^T)``, ``J`` the encoder's Jacobian), and
-        isotropic Gaussian noise for the residual in the remaining
-        ``n_features - n_components`` directions (variance fitted on the
-        training residuals). With PCA's encoder and decoder this is exactly
-        probabilistic PCA. For the plain reconstruction error use
-        ``reconstruction_error``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to score.
-
-        Returns
-        -------
-        log_likelihood : ndarray of shape (n_samples,)
-            Higher is better.
-        """
-        X = self._validated(X)
-        module = self._fitted_module(np.float64)
-        k = self.n_components_
-        encoder_jacobian = torch.func.vmap(torch.func.jacrev(module.encode))
-
-        def per_batch(batch):
-            code = module.encode(batch)
-            error = ((decode(module, code, self.loss) - batch) ** 2).sum(1, keepdim=True)
-            jacobian = encoder_jacobian(batch)
-            gram = (jacobian @ jacobian.transpose(1, 2)).flatten(1)
-            return torch.cat([code, error, gram], 1)
-
-        batch_size = max(1, _JACOBIAN_FLOATS_PER_BATCH // (k * X.shape[1]))
-        stats = map_rows(per_batch, X, self.device_, batch_size=batch_size, dtype=np.float64)
-        codes, errors = stats[:, :k], stats[:, k]
-        _, log_det = np.linalg.slogdet(ridge(stats[:, k + 1 :].reshape(-1, k, k)))
-        scores = log_likelihood(
-            codes,
-            errors,
-            0.5 * log_det,
-            self.code_mean_,
-            self.code_covariance_,
-            self.noise_variance_,
-            X.shape[1],
-        )
-        return scores.astype(X.dtype, copy=False)
-
-    def score(self, X, y=None):
-        """Average log-likelihood of the samples, comparable with ``PCA.score``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to score.
-        y : Ignored
-            Not used, present for API consistency by convention.
-
-        Returns
-        -------
-        score : float
-            Mean of ``score_samples(X)``; higher is better.
-        """
-        return float(np.mean(self.score_samples(X)))
-
-    def reconstruction_error(self, X):
-        """Squared reconstruction error of each sample, summed over features.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to reconstruct.
-
-        Returns
-        -------
-        errors : ndarray of shape (n_samples,)
-            ``||x - inverse_transform(transform(x))||^2`` per sample; 0 is perfect.
-        """
-        X = self._validated(X)
-        module = self._fitted_module(X.dtype)
-        return map_rows(lambda batch: squared_error(module, batch, self.loss), X, self.device_)
-
-    def encoder_jacobian(self, X):
-        """The exact Jacobian of the fitted encoder at each row of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Points at which to differentiate the encoder.
-
-        Returns
-        -------
-        jacobian : ndarray of shape (n_samples, n_components, n_features)
-            ``jacobian[i, j, k]`` is the derivative of code unit ``j`` with
-            respect to input feature ``k`` at sample ``i``.
-        """
-        X = self._validated(X)
-        module = self._fitted_module(X.dtype)
-        per_row = torch.func.vmap(torch.func.jacrev(module.encode))
-        batch_size = max(1, _JACOBIAN_FLOATS_PER_BATCH // (self.n_components_ * X.shape[1]))
-        return map_rows(per_row, X, self.device_, batch_size=batch_size)
-
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass.
 
@@ -586,78 +457,6 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         X = self._validated(X)
         module = self._fitted_module(X.dtype)
         return map_rows(lambda batch: reconstruct(module, batch, self.loss), X, self.device_)
-
-    def tangent_space(self, X, n_directions=None):
-        """Local tangent directions of the learned manifold at each row of ``X``.
-
-        The SVD of the encoder Jacobian ``J = U S V^T`` at each sample: the
-        right singular vectors (rows of ``V^T``) are the input-space directions
-        the code is most sensitive to, sorted by singular value. For a
-        contractive autoencoder they span the tangent plane of the data
-        manifold (Rifai et al. 2011).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Points at which to take the tangent space.
-        n_directions : int, default=None
-            Keep the leading ``n_directions``; None keeps ``n_components_``
-            (at most ``n_features``).
-
-        Returns
-        -------
-        singular_values : ndarray of shape (n_samples, n_directions)
-            Sensitivity of the code along each direction, in decreasing order.
-        directions : ndarray of shape (n_samples, n_directions, n_features)
-            Orthonormal directions in input space.
-        """
-        jacobian = self.encoder_jacobian(X)
-        rank = min(jacobian.shape[1:])
-        if n_directions is None:
-            n_directions = rank
-        if not 1 <= n_directions <= rank:
-            raise ValueError(
-                f"n_directions={n_directions} must be between 1 and {rank} "
-                "(the smaller of n_components_ and n_features_in_)."
-            )
-        _, singular_values, directions = np.linalg.svd(jacobian, full_matrices=False)
-        return singular_values[:, :n_directions], directions[:, :n_directions]
-
-    def hash_codes(self, X):
-        """Binary codes for semantic hashing, packed into bytes.
-
-        Each code unit is thresholded (at 0.5 with ``code_activation="sigmoid"``,
-        at 0 otherwise) and the bits are packed with ``numpy.packbits``.
-        Compare them with :func:`sklearn_ae.hamming_neighbors`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to hash.
-
-        Returns
-        -------
-        codes : ndarray of shape (n_samples, ceil(n_components / 8)), dtype=uint8
-            Bit ``j`` of a row is 1 where code unit ``j`` is above the threshold.
-        """
-        threshold = 0.5 if self.code_activation == "sigmoid" else 0.0
-        return np.packbits(self.transform(X) > threshold, axis=1)
-
-    def encoder_module(self):
-        """A trained copy of the encoder as a ``torch.nn.Module``, for fine-tuning.
-
-        The copy lives on the CPU and shares nothing with the estimator: it can
-        become the first layers of, say, a skorch ``NeuralNetClassifier``
-        (unsupervised pretraining).
-
-        Returns
-        -------
-        encoder : torch.nn.Module
-            Maps a float32 tensor of shape (n, n_features) to codes of
-            shape (n, n_components).
-        """
-        check_is_fitted(self)
-        return copy.deepcopy(self.net_.module_.encoder).cpu().train()
 
     # ---------------------------------------------------------- sklearn API
     @property

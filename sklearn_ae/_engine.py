@@ -6,7 +6,6 @@ pass) and a ``penalty`` (added to the reconstruction loss), both plain callables
 so the engine stays the same for every estimator.
 """
 
-import copy
 import math
 
 import numpy as np
@@ -393,6 +392,8 @@ def squared_error(module, X, loss):
     return ((reconstruct(module, X, loss) - X) ** 2).sum(1)
 
 
+# Output values per batch when computing Jacobians (~16 MiB of float32).
+JACOBIAN_VALUES_PER_BATCH = 2**22
 # Input values per inference batch (8 MiB of float32): bounds memory whatever
 # the number of features, dense or sparse.
 INFERENCE_BATCH_VALUES = 2**21
@@ -432,56 +433,3 @@ def batched_reconstruction_error(module, X, loss):
         )
     module.train(was_training)
     return errors
-
-
-def _numpy_tree(obj):
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().cpu().numpy().copy()
-    if isinstance(obj, dict):
-        return {key: _numpy_tree(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_numpy_tree(value) for value in obj)
-    return obj
-
-
-def _torch_tree(obj):
-    if isinstance(obj, np.ndarray):
-        return torch.from_numpy(np.array(obj))
-    if isinstance(obj, dict):
-        return {key: _torch_tree(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_torch_tree(value) for value in obj)
-    return obj
-
-
-def net_state(net):
-    """Everything a trained net needs to continue, as numpy arrays and plain values.
-
-    This replaces skorch's own pickling (a ``torch.save`` blob inside the
-    pickle), so a pickled estimator holds no torch objects at all.
-    """
-    return {
-        "module": _numpy_tree(net.module_.state_dict()),
-        "optimizer": _numpy_tree(net.optimizer_.state_dict()),
-        "generator": net.generator.get_state().numpy().copy(),
-        "shuffle_generator": net.iterator_train__generator.get_state().numpy().copy(),
-        "history": [dict(epoch) for epoch in net.history],
-    }
-
-
-def restore_net_state(net, state, same_device_type=True):
-    """Load a ``net_state`` into an initialised ``net``, history included."""
-    net.module_.load_state_dict(_torch_tree(state["module"]))
-    net.optimizer_.load_state_dict(_torch_tree(state["optimizer"]))
-    if same_device_type:  # CUDA and CPU generators keep incompatible states
-        net.generator.set_state(torch.from_numpy(np.array(state["generator"])))
-    net.iterator_train__generator.set_state(torch.from_numpy(np.array(state["shuffle_generator"])))
-    net.history_.clear()
-    net.history_.extend(copy.deepcopy(state["history"]))
-    return net
-
-
-def load_net_state(net, state, same_device_type=True):
-    """Initialise ``net`` and load a ``net_state`` into it."""
-    net.initialize()
-    return restore_net_state(net, state, same_device_type)
