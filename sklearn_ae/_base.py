@@ -7,7 +7,6 @@ added to the loss). Everything else lives here.
 
 import contextlib
 import copy
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,10 +22,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
 
-from ._device import resolve_device, warn_if_gpu_shared
+from ._device import available_device, resolve_device, warn_if_gpu_shared
 from ._engine import (
     ConvergenceMonitor,
     TensorData,
+    decode,
     make_net,
     map_rows,
     on_device,
@@ -37,7 +37,6 @@ from ._modules import ACTIVATIONS, build_module
 from ._persistence import save_estimator
 from ._scoring import _ScoringMixin
 from ._state import load_net_state, net_state, restore_net_state
-from .exceptions import DeviceFallbackWarning
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 _SPARSE_FORMATS = ("csr", "csc")
@@ -434,12 +433,7 @@ class _BaseAutoencoder(
                 "of transform."
             )
         module = self._fitted_module(X.dtype)
-
-        def decode(code):
-            output = module.decode(code)
-            return torch.sigmoid(output) if self.loss == "bce" else output
-
-        return map_rows(decode, X, self.device_)
+        return map_rows(lambda code: decode(module, code, self.loss), X, self.device_)
 
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass.
@@ -506,14 +500,6 @@ class _BaseAutoencoder(
         super().__setstate__(state)
         if saved_net is None:
             return
-        device = self.device_
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            warnings.warn(
-                f"This {type(self).__name__} was fitted on device={device!r}, which "
-                "is not available here; it was loaded on the CPU.",
-                DeviceFallbackWarning,
-                stacklevel=2,
-            )
-            device = self.device_ = "cpu"
+        device = self.device_ = available_device(self.device_, type(self).__name__)
         net = self._build_net(self.n_features_in_, device, seeds=[0, 0, 0])
         self.net_ = load_net_state(net, saved_net, same_device_type=device == state["device_"])

@@ -7,7 +7,7 @@ import warnings
 
 import torch
 
-from .exceptions import SharedDeviceWarning
+from .exceptions import DeviceFallbackWarning, SharedDeviceWarning
 
 _DEVICE_PATTERN = re.compile(r"cpu|auto|cuda(:\d+)?")
 
@@ -34,6 +34,22 @@ def resolve_device(device):
                 f"'cuda:0' to 'cuda:{torch.cuda.device_count() - 1}' or 'auto'."
             )
     return device
+
+
+def available_device(saved_device, what):
+    """``saved_device`` if usable here, else the CPU with a ``DeviceFallbackWarning``.
+
+    For models loaded (unpickled or with ``sklearn_ae.load``) on another machine.
+    """
+    if saved_device.startswith("cuda") and not torch.cuda.is_available():
+        warnings.warn(
+            f"This {what} was fitted on device={saved_device!r}, which is not "
+            "available here; it was loaded on the CPU.",
+            DeviceFallbackWarning,
+            stacklevel=4,
+        )
+        return "cpu"
+    return saved_device
 
 
 # Names of the worker processes of joblib's default (loky) backend and of Dask.

@@ -18,8 +18,8 @@ import skorch
 import torch
 from safetensors.numpy import load_file, save_file
 
-from ._device import resolve_device
-from .exceptions import DeviceFallbackWarning, VersionMismatchWarning
+from ._device import available_device, resolve_device
+from .exceptions import VersionMismatchWarning
 
 FORMAT = "sklearn_ae"
 FORMAT_VERSION = 1
@@ -123,20 +123,6 @@ def _check_versions(document):
         )
 
 
-def _load_device(saved_device, device):
-    if device is not None:
-        return resolve_device(device)
-    if saved_device.startswith("cuda") and not torch.cuda.is_available():
-        warnings.warn(
-            f"This model was saved from device={saved_device!r}, which is not "
-            "available here; it was loaded on the CPU.",
-            DeviceFallbackWarning,
-            stacklevel=3,
-        )
-        return "cpu"
-    return saved_device
-
-
 def load_estimator(path, device=None):
     path = Path(path)
     document = _read_document(path)
@@ -173,7 +159,11 @@ def load_estimator(path, device=None):
             f"{sorted(listed.items())}, found {sorted(found.items())}."
         )
 
-    device = _load_device(str(fitted.get("device_", "cpu")), device)
+    saved_device = str(fitted.get("device_", "cpu"))
+    if device is None:
+        device = available_device(saved_device, document["class"])
+    else:
+        device = resolve_device(device)
     net = estimator._build_net(n_features, device, seeds=[0, 0, 0])
     net.initialize()
     expected = {f"module.{k}": tuple(v.shape) for k, v in net.module_.state_dict().items()}
