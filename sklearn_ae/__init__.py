@@ -7,8 +7,8 @@ from ._denoising import DenoisingAE
 from ._hashing import hamming_neighbors
 from ._persistence import load_estimator as _load_estimator
 from ._sparse import SparseAE
-
-__version__ = "0.1.0.dev0"
+from ._spec import NetworkSpec
+from ._version import __version__
 
 
 def load(path, device=None):
@@ -25,8 +25,8 @@ def load(path, device=None):
     Returns
     -------
     estimator : fitted estimator
-        Ready for ``transform``; its optimizer state starts afresh if it is
-        trained further with ``warm_start=True``.
+        Ready for ``transform``, with its training history; its optimizer
+        state starts afresh if it is trained further with ``warm_start=True``.
 
     Raises
     ------
@@ -41,6 +41,7 @@ __all__ = [
     "AutoencoderTransformer",
     "ContractiveAE",
     "DenoisingAE",
+    "NetworkSpec",
     "SparseAE",
     "hamming_neighbors",
     "load",

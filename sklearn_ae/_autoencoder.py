@@ -1,63 +1,14 @@
 """AutoencoderTransformer: the plain (undercomplete) autoencoder."""
 
 from ._base import _BaseAutoencoder
-from ._docs import FITTED_ATTRIBUTES, core_parameters
+from ._docs import Substitution
+from ._registry import register_estimator
 
 
+@register_estimator
+@Substitution()
 class AutoencoderTransformer(_BaseAutoencoder):
-    def __init__(
-        self,
-        n_components=2,
-        *,
-        hidden_layer_sizes=(128,),
-        activation="relu",
-        code_activation="identity",
-        loss="mse",
-        tied_weights=False,
-        optimizer="adam",
-        lr=1e-3,
-        weight_decay=0.0,
-        batch_size=256,
-        max_epochs=100,
-        shuffle=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        warm_start=False,
-        callbacks=None,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        accelerator=None,
-    ):
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            code_activation=code_activation,
-            loss=loss,
-            tied_weights=tied_weights,
-            optimizer=optimizer,
-            lr=lr,
-            weight_decay=weight_decay,
-            batch_size=batch_size,
-            max_epochs=max_epochs,
-            shuffle=shuffle,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            warm_start=warm_start,
-            callbacks=callbacks,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-            accelerator=accelerator,
-        )
-
-
-AutoencoderTransformer.__doc__ = f"""Autoencoder as a scikit-learn transformer, a drop-in for PCA.
+    """Autoencoder as a scikit-learn transformer, a drop-in for PCA.
 
     An encoder ``f`` maps each sample to a code of ``n_components`` values and a
     decoder ``g`` maps it back; training minimises the reconstruction error of
@@ -67,11 +18,11 @@ AutoencoderTransformer.__doc__ = f"""Autoencoder as a scikit-learn transformer, 
 
     Parameters
     ----------
-    {core_parameters()}
+    %(core_parameters)s
 
     Attributes
     ----------
-    {FITTED_ATTRIBUTES}
+    %(fitted_attributes)s
 
     See Also
     --------
@@ -96,3 +47,5 @@ AutoencoderTransformer.__doc__ = f"""Autoencoder as a scikit-learn transformer, 
     >>> ae.inverse_transform(ae.transform(X)).shape
     (200, 64)
     """
+
+    # No parameters of its own: __init__ is the base's, as in RidgeCV.

@@ -1,12 +1,16 @@
 """The shared estimator: parameters, validation and fit/transform, written once.
 
-Variants override three small hooks: ``_module_kwargs`` (architecture extras),
-``_make_corruption`` (noise on training batches) and ``_make_penalty`` (a term
-added to the loss). Everything else lives here.
+Data flows one way: the parameters give a ``NetworkSpec`` when a network is
+built; the spec gives the module; the module, the spec and the hooks of the
+estimator configure an engine for each training run. Variants override small
+hooks: ``_architecture`` (spec fields of their own), ``_make_corruption``
+(noise on training batches) and ``_make_penalty`` (a term added to the loss).
+After ``fit``, everything reads ``spec_``, never the current parameters.
 """
 
 import contextlib
 import copy
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,70 +21,24 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
 
+from ._data import TensorData, map_rows, on_device
 from ._device import available_device, resolve_device, warn_if_gpu_shared
-from ._engine import (
-    ConvergenceMonitor,
-    TensorData,
-    decode,
-    make_net,
-    map_rows,
-    on_device,
-    reconstruct,
-)
+from ._engine import ConvergenceMonitor, make_net
+from ._inference import decode, reconstruct
 from ._manifold import _ManifoldMixin
 from ._modules import ACTIVATIONS, build_module
 from ._persistence import save_estimator
 from ._scoring import _ScoringMixin
-from ._state import load_net_state, net_state, restore_net_state
-
-_FLOAT_DTYPES = [np.float64, np.float32]
-_SPARSE_FORMATS = ("csr", "csc")
-# Appended to scikit-learn's input errors that name the problem but not the fix.
-_INPUT_FIXES = (
-    ("contains NaN", "Impute or drop missing values first, e.g. SimpleImputer in a Pipeline."),
-    ("contains infinity", "Replace, clip or drop infinite values first."),
-    ("0 sample(s)", "Pass at least one sample."),
-    ("0 feature(s)", "Pass at least one feature column."),
-    ("Found array with dim", "Reshape to 2-D (n_samples, n_features), e.g. X.reshape(len(X), -1)."),
-    (
-        "could not convert",
-        "Encode text or categorical columns as numbers first, e.g. "
-        "OneHotEncoder in a ColumnTransformer.",
-    ),
-    (
-        "Complex data not supported",
-        "Pass real values, e.g. the real and imaginary parts as separate columns.",
-    ),
-    ("features, but", "Pass the same columns, in the same order, as in fit."),
-    ("feature names", "Pass the same columns, in the same order, as in fit."),
-)
-
-
-def _with_fix(error):
-    """``error`` again, with the fix appended when scikit-learn's message lacks one."""
-    message = str(error)
-    for needle, fix in _INPUT_FIXES:
-        if needle in message:
-            return type(error)(f"{message} {fix}")
-    return error
-
-
-def _seed_sequence(random_state):
-    """A numpy SeedSequence from ``random_state`` that leaves global RNGs alone."""
-    if random_state is None:
-        return np.random.SeedSequence()  # fresh OS entropy, not np.random's state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.SeedSequence(int(random_state.randint(np.iinfo(np.int32).max)))
-    return np.random.SeedSequence(random_state)
-
-
-def _generator(seed, device="cpu"):
-    return torch.Generator(device=device).manual_seed(int(seed))
+from ._spec import NetworkSpec
+from ._state import net_state, restore_net_state
+from ._validation import FLOAT_DTYPES, SPARSE_FORMATS, generator, seed_sequence, with_fix
+from .exceptions import BottleneckWarning
 
 
 class _BaseAutoencoder(
@@ -107,11 +65,16 @@ class _BaseAutoencoder(
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "callbacks": [list, tuple, None],
-        "device": [str],
+        "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "accelerator": [None, HasMethods(["prepare", "backward"])],
     }
+
+    # The module kind this estimator builds (a key of ``_modules.MODULE_KINDS``).
+    _module_kind = "dense"
+    # Whether a code wider than the input leaves no bottleneck (warned about).
+    _needs_narrow_code = True
 
     def __init__(
         self,
@@ -163,8 +126,8 @@ class _BaseAutoencoder(
         self.accelerator = accelerator
 
     # ----------------------------------------------------------------- hooks
-    def _module_kwargs(self):
-        """Extra architecture arguments for ``AutoencoderModule``."""
+    def _architecture(self):
+        """Spec fields this estimator adds to the shared ones (e.g. ``k``)."""
         return {}
 
     def _make_corruption(self, X):
@@ -172,7 +135,7 @@ class _BaseAutoencoder(
         return None
 
     def _make_penalty(self):
-        """A callable ``(module, batch, code, generator) -> scalar``, or None."""
+        """An ``_engine.Penalty``, or None."""
         return None
 
     def _check_params(self, X):
@@ -188,6 +151,20 @@ class _BaseAutoencoder(
                 f"loss='bce' needs X in [0, 1], got values in [{X.min():.4g}, "
                 f"{X.max():.4g}]; scale X with MinMaxScaler or use loss='mse'."
             )
+
+    def _network_spec(self, n_features):
+        """The network the current parameters describe, for ``n_features`` inputs."""
+        fields = {
+            "kind": self._module_kind,
+            "n_features": int(n_features),
+            "n_components": int(self.n_components),
+            "hidden_layer_sizes": tuple(int(s) for s in self.hidden_layer_sizes),
+            "activation": self.activation,
+            "code_activation": self.code_activation,
+            "tied_weights": bool(self.tied_weights),
+            "loss": self.loss,
+        }
+        return NetworkSpec(**fields, **self._architecture())
 
     # ------------------------------------------------------------- training
     @contextlib.contextmanager
@@ -207,36 +184,6 @@ class _BaseAutoencoder(
             if saved_net is not None:
                 restore_net_state(self.net_, saved_net)
             raise
-
-    def _build_net(self, n_features, device, seeds):
-        module = build_module(
-            _generator(seeds[0]),
-            n_features=n_features,
-            n_components=self.n_components,
-            hidden_layer_sizes=tuple(self.hidden_layer_sizes),
-            activation=self.activation,
-            code_activation=self.code_activation,
-            tied_weights=self.tied_weights,
-            **self._module_kwargs(),
-        )
-        return make_net(
-            module,
-            loss=self.loss,
-            optimizer=self.optimizer,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
-            shuffle=self.shuffle,
-            shuffle_generator=_generator(seeds[1]),
-            # Each data-parallel process draws its own noise for its own batches.
-            generator=_generator(seeds[2] + self._process_index(), device),
-            monitor=ConvergenceMonitor(self.tol, self.n_iter_no_change),
-            callbacks=self._user_callbacks(),
-            device=device,
-            verbose=self.verbose,
-            accelerator=self.accelerator,
-        )
 
     def _process_index(self):
         return 0 if self.accelerator is None else self.accelerator.process_index
@@ -270,58 +217,133 @@ class _BaseAutoencoder(
         order = np.random.default_rng(seed).permutation(n_samples)
         return X[np.sort(order[n_valid:])], X[np.sort(order[:n_valid])]
 
-    def _train(self, X, epochs, continue_training, validation=False):
+    def _engine(self, module, device, *, generators, monitor=None, X_train=None, previous=None):
+        """Configure the engine for one training run of ``module``, once.
+
+        ``previous`` is the net of the fitted model when training continues:
+        its optimizer state (when the optimizer is the same) and history carry over.
+        """
+        optimizer_state = history = None
+        if previous is not None:
+            history = previous.history
+            if previous.optimizer.__name__.lower() == self.optimizer:
+                optimizer_state = previous.optimizer_.state_dict()
+        return make_net(
+            module,
+            loss=self.spec_.loss,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            shuffle=self.shuffle,
+            shuffle_generator=generators[0],
+            generator=generators[1],
+            monitor=monitor,
+            callbacks=self._user_callbacks() if monitor is not None else [],
+            corruption=None if X_train is None else self._make_corruption(X_train),
+            penalty=None if X_train is None else self._make_penalty(),
+            device=device,
+            verbose=self.verbose if monitor is not None else 0,
+            optimizer_state=optimizer_state,
+            previous_history=history,
+            accelerator=self.accelerator if monitor is not None else None,
+        )
+
+    def _check_unchanged_architecture(self, spec, method):
+        changed = self.spec_.changed_parameters(spec)
+        if changed:
+            described = ", ".join(
+                f"{name}={getattr(self.spec_, name)!r} -> {getattr(spec, name)!r}"
+                for name in changed
+            )
+            fix = (
+                "set warm_start=False to train a new network"
+                if method == "fit"
+                else "call fit to train a new network"
+            )
+            raise ValueError(
+                f"{method} would continue training the fitted network, but its architecture "
+                f"parameters changed since it was built ({described}); {fix}, or set them "
+                "back."
+            )
+
+    def _train(self, X, epochs, continue_training, validation=False, method="fit"):
         self._check_params(X)
-        seeds = _seed_sequence(self.random_state).generate_state(4)
+        spec = self._network_spec(X.shape[1])
+        seeds = seed_sequence(self.random_state).generate_state(4)
         if continue_training:
-            # Architecture, optimizer and generators carry over; the settings of
-            # the training run itself follow the current parameters.
-            net, device = self.net_, self.device_
-            net.callbacks, net.verbose = self._user_callbacks(), self.verbose
-            net.batch_size = self.batch_size
-            net.iterator_train__shuffle = self.shuffle
-            net.initialize_callbacks()
+            self._check_unchanged_architecture(spec, method)
+            previous, device = self.net_, self.device_
+            module = previous.plain_module()
+            generators = (previous.iterator_train__generator, previous.generator)
         else:
-            device = resolve_device(self.device)
+            if self._needs_narrow_code and spec.n_components > spec.n_features:
+                warnings.warn(
+                    f"n_components={spec.n_components} > n_features={spec.n_features}: "
+                    f"without a bottleneck {type(self).__name__} can learn the identity "
+                    "map. Use fewer components, or SparseAE or DenoisingAE for an "
+                    "overcomplete code.",
+                    BottleneckWarning,
+                    stacklevel=4,
+                )
+            previous = None
+            device = resolve_device(str(self.device))
             warn_if_gpu_shared(device)
             if self.accelerator is not None:
                 device = str(self.accelerator.device)
-            net = self._build_net(X.shape[1], device, seeds)
-            net.initialize()
+            module = build_module(spec, generator(seeds[0]))
+            # Each data-parallel process draws its own noise for its own batches.
+            generators = (
+                generator(seeds[1]),
+                generator(seeds[2] + self._process_index(), device),
+            )
+        self.spec_ = spec
         X_train, X_valid = self._split_validation(X, seeds[3]) if validation else (X, None)
         X_train = on_device(X_train, device)
-        monitor = dict(net.callbacks_)["convergence"]
-        monitor.tol, monitor.n_iter_no_change = self.tol, self.n_iter_no_change
-        monitor.validation_X = None if X_valid is None else on_device(X_valid, device)
-        net.corruption = self._make_corruption(X_train)
-        net.penalty = self._make_penalty()
-        try:
-            net.partial_fit(TensorData(X_train), epochs=epochs)
-        finally:
-            monitor.validation_X = None  # the net must not keep the data alive
+        monitor = ConvergenceMonitor(
+            self.tol,
+            self.n_iter_no_change,
+            spec.loss,
+            validation_X=None if X_valid is None else on_device(X_valid, device),
+        )
+        net = self._engine(
+            module,
+            device,
+            generators=generators,
+            monitor=monitor,
+            X_train=X_train,
+            previous=previous,
+        )
+        n_before = len(net.history)
+        net.partial_fit(TensorData(X_train), epochs=epochs)
 
         self.net_ = net
         self.device_ = device
-        self.n_components_ = self.n_components
+        self.n_components_ = spec.n_components
         self.loss_curve_ = [epoch["train_loss"] for epoch in net.history]
-        scores = [epoch["valid_score"] for epoch in net.history if "valid_score" in epoch]
-        self.validation_scores_ = scores if self.early_stopping else None
+        validated = [epoch for epoch in net.history if "valid_score" in epoch]
+        self.validation_scores_ = [e["valid_score"] for e in validated] if validation else None
+        self.validation_loss_curve_ = [e["valid_loss"] for e in validated] if validation else None
         self.n_iter_ = len(net.history)
         self.__dict__.pop("components_", None)
-        if self._is_linear():
-            weight = self.net_.module_.decoder_weights()[0]  # (n_features, n_components)
+        plain = net.plain_module()
+        if plain.is_affine and spec.loss == "mse":
+            weight = plain.decoder_weights()[0]  # (n_features, n_components)
             self.components_ = weight.detach().T.cpu().numpy().astype(np.float64)
-        self._fit_code_density(X, seeds[3])
+        self._fit_code_density(X, seeds[3], incremental=method == "partial_fit")
+        ran_out = len(net.history) - n_before == epochs and not monitor.converged_
+        if method == "fit" and ran_out:
+            warnings.warn(
+                f"{type(self).__name__} stopped at max_epochs={epochs} while the "
+                f"{'validation score' if validation else 'training loss'} still improved "
+                f"by more than tol={self.tol} within the last n_iter_no_change="
+                f"{self.n_iter_no_change} epochs; raise max_epochs (or continue with "
+                "warm_start=True) for a converged model.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
         return self
-
-    def _is_linear(self):
-        """Whether encoder and decoder are both affine maps (the PCA setting)."""
-        return (
-            len(self.hidden_layer_sizes) == 0
-            and self.code_activation == "identity"
-            and self.loss == "mse"
-            and getattr(self, "k", None) is None
-        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -350,6 +372,11 @@ class _BaseAutoencoder(
     def partial_fit(self, X, y=None):
         """Train for one more epoch on ``X``, building the network on the first call.
 
+        ``early_stopping`` has no effect here (as in scikit-learn's MLP): there
+        is no validation split of a stream, and a warning says so. The code
+        density behind ``score`` summarises every batch passed since the
+        network was built.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -362,10 +389,18 @@ class _BaseAutoencoder(
         self : object
             The fitted estimator.
         """
+        if self.early_stopping:
+            warnings.warn(
+                "early_stopping=True has no effect in partial_fit, which trains one "
+                "epoch on the batch it is given; use fit for early stopping, or set "
+                "early_stopping=False to silence this warning.",
+                UserWarning,
+                stacklevel=3,
+            )
         with self._unchanged_on_error():
             first_call = not hasattr(self, "net_")
             X = self._validate_input(X, reset=first_call)
-            return self._train(X, 1, continue_training=not first_call)
+            return self._train(X, 1, continue_training=not first_call, method="partial_fit")
 
     # ------------------------------------------------------------ inference
     def _fitted_module(self, dtype):
@@ -374,7 +409,7 @@ class _BaseAutoencoder(
         float64 input is computed in float64 (on a copy of the weights): a row's
         result then does not depend on which other rows share its batch.
         """
-        module = self.net_.module_
+        module = self.net_.plain_module()
         if dtype == np.float64:
             module = copy.deepcopy(module).double()
         return module.eval()
@@ -382,10 +417,10 @@ class _BaseAutoencoder(
     def _validate_input(self, X, reset):
         try:
             return validate_data(
-                self, X, dtype=_FLOAT_DTYPES, accept_sparse=_SPARSE_FORMATS, reset=reset
+                self, X, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS, reset=reset
             )
         except (ValueError, TypeError) as error:
-            raise _with_fix(error) from error
+            raise with_fix(error) from error
 
     def _validated(self, X):
         check_is_fitted(self)
@@ -419,13 +454,13 @@ class _BaseAutoencoder(
         -------
         X_original : ndarray of shape (n_samples, n_features)
             The reconstructions, in the floating dtype of ``X`` (probabilities
-            in [0, 1] when ``loss="bce"``).
+            in [0, 1] when the model was trained with ``loss="bce"``).
         """
         check_is_fitted(self)
         try:
-            X = check_array(X, dtype=_FLOAT_DTYPES, input_name="X")
+            X = check_array(X, dtype=FLOAT_DTYPES, input_name="X")
         except (ValueError, TypeError) as error:
-            raise _with_fix(error) from error
+            raise with_fix(error) from error
         if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {X.shape[1]} columns, but inverse_transform expects codes "
@@ -433,7 +468,7 @@ class _BaseAutoencoder(
                 "of transform."
             )
         module = self._fitted_module(X.dtype)
-        return map_rows(lambda code: decode(module, code, self.loss), X, self.device_)
+        return map_rows(lambda code: decode(module, code, self.spec_.loss), X, self.device_)
 
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass.
@@ -450,7 +485,7 @@ class _BaseAutoencoder(
         """
         X = self._validated(X)
         module = self._fitted_module(X.dtype)
-        return map_rows(lambda batch: reconstruct(module, batch, self.loss), X, self.device_)
+        return map_rows(lambda batch: reconstruct(module, batch, self.spec_.loss), X, self.device_)
 
     # ---------------------------------------------------------- sklearn API
     @property
@@ -467,8 +502,9 @@ class _BaseAutoencoder(
     def save(self, path):
         """Save the fitted estimator to a directory that loads without running code.
 
-        Writes ``estimator.json`` (class, parameters, package versions, fitted
-        scalars, tensor names and shapes) and ``weights.safetensors``. Load it
+        Writes ``estimator.json`` (class, parameters, the fitted network
+        specification, package versions, fitted scalars and the training
+        history, tensor names and shapes) and ``weights.safetensors``. Load it
         with :func:`sklearn_ae.load`. Unlike pickle, loading never executes
         code from the file, so it is safe for files from others.
 
@@ -487,6 +523,26 @@ class _BaseAutoencoder(
             save_estimator(self, path)  # one writer in data-parallel training
         return self
 
+    def _rebuild_net(self, device, state, same_device_type=True):
+        """The fitted net from ``spec_`` and a saved state: the one rebuild path.
+
+        Used by unpickling and by ``sklearn_ae.load``; never reads the current
+        parameters' architecture. ``state`` holds ``module`` weights and,
+        where saved, ``optimizer``, generator states and ``history``.
+        """
+        net = make_net(
+            build_module(self.spec_),  # uninitialised: the saved weights are loaded next
+            loss=self.spec_.loss,
+            device=device,
+            shuffle_generator=generator(0),
+            generator=generator(0, device),
+            monitor=None,
+            callbacks=[],
+            verbose=0,
+            **state["settings"],
+        )
+        return restore_net_state(net, state, same_device_type=same_device_type)
+
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: never mutate the live object
         # An Accelerator is the running process group, not model state.
@@ -501,5 +557,6 @@ class _BaseAutoencoder(
         if saved_net is None:
             return
         device = self.device_ = available_device(self.device_, type(self).__name__)
-        net = self._build_net(self.n_features_in_, device, seeds=[0, 0, 0])
-        self.net_ = load_net_state(net, saved_net, same_device_type=device == state["device_"])
+        self.net_ = self._rebuild_net(
+            device, saved_net, same_device_type=device == state["device_"]
+        )

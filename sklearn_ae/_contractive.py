@@ -4,62 +4,89 @@ from numbers import Real
 
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch.nn import functional as F
 
 from ._base import _BaseAutoencoder
-from ._docs import FITTED_ATTRIBUTES, core_parameters
+from ._docs import Substitution
+from ._engine import Penalty
+from ._inference import encoder_jacobian
+from ._registry import register_estimator
 
 
-def _activation_derivative(name, h, z_fn):
-    """d act(z) / dz, from the output ``h`` where it determines it, else from z."""
-    if name == "identity":
-        return torch.ones_like(h)
-    if name == "relu":
-        return (h > 0).to(h.dtype)
-    if name == "sigmoid":
-        return h * (1 - h)
-    if name == "tanh":
-        return 1 - h**2
-    if name == "elu":  # alpha=1: elu(z) = exp(z) - 1 below 0, so the slope is h + 1
-        return torch.where(h > 0, torch.ones_like(h), h + 1)
-    z = z_fn()  # gelu: z * Phi(z); its slope is Phi(z) + z * phi(z)
-    return 0.5 * (1 + torch.erf(z / 2**0.5)) + z * torch.exp(-0.5 * z**2) / (2 * torch.pi) ** 0.5
-
-
-def squared_jacobian_norm(module, X, code, generator, method, activation):
+def squared_jacobian_norm(module, X, code, generator, method):
     """Per-sample ``||d code / d X||_F^2`` of the encoder, differentiable in the weights."""
     if method == "analytic":
-        # One Linear layer then an elementwise activation: J = diag(act'(z)) W,
-        # so ||J||_F^2 = sum_j act'(z_j)^2 ||W_j||^2.
-        linear = module.encoder[0]
-        slope = _activation_derivative(
-            activation, code, lambda: F.linear(X, linear.weight, linear.bias)
-        )
-        return slope.pow(2) @ linear.weight.pow(2).sum(1)
+        return module.analytic_jacobian_norm(X, code)
     if method == "hutchinson":
         # E_v ||J^T v||^2 = trace(J J^T) = ||J||_F^2 for v ~ N(0, I).
         v = torch.randn(code.shape, generator=generator, device=code.device, dtype=code.dtype)
         (vjp,) = torch.autograd.grad(code, X, grad_outputs=v, create_graph=True)
         return vjp.pow(2).sum(1)
-    jacobian = torch.func.vmap(torch.func.jacrev(module.encode))(X)
-    return jacobian.pow(2).sum((1, 2))
+    return encoder_jacobian(module)(X).pow(2).sum((1, 2))
 
 
-class ContractivePenalty:
+class ContractivePenalty(Penalty):
     """``alpha`` times the batch mean of the squared Jacobian norm of the encoder."""
 
-    def __init__(self, alpha, method, activation):
+    def __init__(self, alpha, method):
         self.alpha = alpha
         self.method = method
-        self.activation = activation
         self.needs_input_grad = method == "hutchinson"
 
     def __call__(self, module, X, code, generator):
-        norms = squared_jacobian_norm(module, X, code, generator, self.method, self.activation)
+        norms = squared_jacobian_norm(module, X, code, generator, self.method)
         return self.alpha * norms.mean()
 
 
+@register_estimator
+@Substitution()
 class ContractiveAE(_BaseAutoencoder):
+    """Contractive autoencoder: a code that ignores directions off the data.
+
+    Adds ``alpha * ||d f(x) / d x||_F^2``, the squared Frobenius norm of the
+    encoder's Jacobian averaged over the batch, to the reconstruction loss. The
+    penalty pushes the code to be locally constant; reconstruction keeps it
+    sensitive along the data manifold only, so the leading right singular
+    vectors of the Jacobian span the manifold's tangent plane.
+
+    Parameters
+    ----------
+    %(core_parameters)s
+    alpha : float, default=1e-2
+        Weight of the Jacobian penalty; 0 disables it.
+    jacobian_method : {"auto", "analytic", "hutchinson", "exact"}, default="auto"
+        How the penalty is computed. "analytic": closed form for a one-layer
+        encoder (``hidden_layer_sizes=()``). "hutchinson": unbiased estimate
+        ``||J^T v||^2`` with ``v ~ N(0, I)``, one extra vector-Jacobian product
+        per step. "exact": the full Jacobian through ``torch.func`` (slow; for
+        small codes and as a reference). "auto": analytic where it applies,
+        else hutchinson.
+
+    Attributes
+    ----------
+    %(fitted_attributes)s
+
+    See Also
+    --------
+    AutoencoderTransformer : The plain autoencoder.
+    DenoisingAE : Robustness to input noise learned from corrupted samples.
+
+    References
+    ----------
+    .. [1] S. Rifai, P. Vincent, X. Muller, X. Glorot and Y. Bengio,
+       "Contractive auto-encoders: explicit invariance during feature
+       extraction", ICML 2011.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import ContractiveAE
+    >>> X = load_digits().data[:200] / 16
+    >>> cae = ContractiveAE(n_components=4, hidden_layer_sizes=(), alpha=0.1,
+    ...                     code_activation="sigmoid", max_epochs=5, random_state=0)
+    >>> cae.fit(X).encoder_jacobian(X[:3]).shape
+    (3, 4, 64)
+    """
+
     _parameter_constraints = {
         **_BaseAutoencoder._parameter_constraints,
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -140,54 +167,4 @@ class ContractiveAE(_BaseAutoencoder):
     def _make_penalty(self):
         if self.alpha == 0:
             return None
-        return ContractivePenalty(
-            self.alpha, self._resolved_jacobian_method(), self.code_activation
-        )
-
-
-ContractiveAE.__doc__ = f"""Contractive autoencoder: a code that ignores directions off the data.
-
-    Adds ``alpha * ||d f(x) / d x||_F^2``, the squared Frobenius norm of the
-    encoder's Jacobian averaged over the batch, to the reconstruction loss. The
-    penalty pushes the code to be locally constant; reconstruction keeps it
-    sensitive along the data manifold only, so the leading right singular
-    vectors of the Jacobian span the manifold's tangent plane.
-
-    Parameters
-    ----------
-    {core_parameters()}
-    alpha : float, default=1e-2
-        Weight of the Jacobian penalty; 0 disables it.
-    jacobian_method : {{"auto", "analytic", "hutchinson", "exact"}}, default="auto"
-        How the penalty is computed. "analytic": closed form for a one-layer
-        encoder (``hidden_layer_sizes=()``). "hutchinson": unbiased estimate
-        ``||J^T v||^2`` with ``v ~ N(0, I)``, one extra vector-Jacobian product
-        per step. "exact": the full Jacobian through ``torch.func`` (slow; for
-        small codes and as a reference). "auto": analytic where it applies,
-        else hutchinson.
-
-    Attributes
-    ----------
-    {FITTED_ATTRIBUTES}
-
-    See Also
-    --------
-    AutoencoderTransformer : The plain autoencoder.
-    DenoisingAE : Robustness to input noise learned from corrupted samples.
-
-    References
-    ----------
-    .. [1] S. Rifai, P. Vincent, X. Muller, X. Glorot and Y. Bengio,
-       "Contractive auto-encoders: explicit invariance during feature
-       extraction", ICML 2011.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn_ae import ContractiveAE
-    >>> X = load_digits().data[:200] / 16
-    >>> cae = ContractiveAE(n_components=4, hidden_layer_sizes=(), alpha=0.1,
-    ...                     code_activation="sigmoid", max_epochs=5, random_state=0)
-    >>> cae.fit(X).encoder_jacobian(X[:3]).shape
-    (3, 4, 64)
-    """
+        return ContractivePenalty(self.alpha, self._resolved_jacobian_method())

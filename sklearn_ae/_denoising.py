@@ -7,8 +7,9 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import _BaseAutoencoder
-from ._docs import FITTED_ATTRIBUTES, core_parameters
-from ._engine import feature_range
+from ._data import feature_range
+from ._docs import Substitution
+from ._registry import register_estimator
 
 
 def _uniform_int16(shape, generator, device):
@@ -58,7 +59,54 @@ class Corruption:
         return torch.addcmul(X, hit, extreme - X)
 
 
+@register_estimator
+@Substitution()
 class DenoisingAE(_BaseAutoencoder):
+    """Denoising autoencoder: reconstructs clean inputs from corrupted ones.
+
+    Each training batch is corrupted (additive Gaussian noise, masking, or salt
+    and pepper) and the network learns to reconstruct the clean batch, so it
+    cannot simply copy its input: it must learn the structure of the data.
+    ``transform``, ``inverse_transform`` and ``score`` see the input as given.
+
+    Parameters
+    ----------
+    %(core_parameters)s
+    noise : {"gaussian", "masking", "salt_and_pepper"}, default="gaussian"
+        "gaussian" adds N(0, noise_level^2) to each entry; "masking" sets each
+        entry to 0 with probability ``noise_level``; "salt_and_pepper" sets each
+        entry to its feature's training minimum or maximum (equally likely)
+        with probability ``noise_level``.
+    noise_level : float, default=0.1
+        Standard deviation (gaussian) or probability (masking, salt_and_pepper).
+
+    Attributes
+    ----------
+    %(fitted_attributes)s
+
+    See Also
+    --------
+    AutoencoderTransformer : The plain autoencoder.
+    ContractiveAE : Penalises the encoder's sensitivity analytically.
+
+    References
+    ----------
+    .. [1] P. Vincent, H. Larochelle, Y. Bengio and P.-A. Manzagol, "Extracting
+       and composing robust features with denoising autoencoders", ICML 2008.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import DenoisingAE
+    >>> X = load_digits().data[:200] / 16
+    >>> dae = DenoisingAE(n_components=8, noise="masking", noise_level=0.3,
+    ...                   max_epochs=5, random_state=0).fit(X)
+    >>> dae.denoise(X).shape
+    (200, 64)
+    """
+
+    _needs_narrow_code = False  # the noise is the bottleneck
+
     _parameter_constraints = {
         **_BaseAutoencoder._parameter_constraints,
         "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper"})],
@@ -149,47 +197,3 @@ class DenoisingAE(_BaseAutoencoder):
             The reconstructions, in the floating dtype of ``X``.
         """
         return self.reconstruct(X)
-
-
-DenoisingAE.__doc__ = f"""Denoising autoencoder: reconstructs clean inputs from corrupted ones.
-
-    Each training batch is corrupted (additive Gaussian noise, masking, or salt
-    and pepper) and the network learns to reconstruct the clean batch, so it
-    cannot simply copy its input: it must learn the structure of the data.
-    ``transform``, ``inverse_transform`` and ``score`` see the input as given.
-
-    Parameters
-    ----------
-    {core_parameters()}
-    noise : {{"gaussian", "masking", "salt_and_pepper"}}, default="gaussian"
-        "gaussian" adds N(0, noise_level^2) to each entry; "masking" sets each
-        entry to 0 with probability ``noise_level``; "salt_and_pepper" sets each
-        entry to its feature's training minimum or maximum (equally likely)
-        with probability ``noise_level``.
-    noise_level : float, default=0.1
-        Standard deviation (gaussian) or probability (masking, salt_and_pepper).
-
-    Attributes
-    ----------
-    {FITTED_ATTRIBUTES}
-
-    See Also
-    --------
-    AutoencoderTransformer : The plain autoencoder.
-    ContractiveAE : Penalises the encoder's sensitivity analytically.
-
-    References
-    ----------
-    .. [1] P. Vincent, H. Larochelle, Y. Bengio and P.-A. Manzagol, "Extracting
-       and composing robust features with denoising autoencoders", ICML 2008.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn_ae import DenoisingAE
-    >>> X = load_digits().data[:200] / 16
-    >>> dae = DenoisingAE(n_components=8, noise="masking", noise_level=0.3,
-    ...                   max_epochs=5, random_state=0).fit(X)
-    >>> dae.denoise(X).shape
-    (200, 64)
-    """

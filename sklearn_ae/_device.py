@@ -14,6 +14,7 @@ _DEVICE_PATTERN = re.compile(r"cpu|auto|cuda(:\d+)?")
 
 def resolve_device(device):
     """Return the device string to train on, or raise a ValueError saying why not."""
+    device = str(device)  # a torch.device reads as "cpu", "cuda" or "cuda:N"
     if not _DEVICE_PATTERN.fullmatch(device):
         raise ValueError(
             f"device={device!r} is not understood; use 'cpu', 'cuda', 'cuda:N' or 'auto'."
@@ -44,7 +45,9 @@ def available_device(saved_device, what):
     if saved_device.startswith("cuda") and not torch.cuda.is_available():
         warnings.warn(
             f"This {what} was fitted on device={saved_device!r}, which is not "
-            "available here; it was loaded on the CPU.",
+            "available here; it was loaded on the CPU. It transforms and scores here "
+            "as is; to train it further here, call set_params(device='cpu') first "
+            "(a warm start then continues on the CPU).",
             DeviceFallbackWarning,
             stacklevel=4,
         )

@@ -1,4 +1,9 @@
-"""Docstring fragments shared by every estimator, so parameters are described once."""
+"""Docstring fragments shared by every estimator, so parameters are described once.
+
+Classes write their docstring in place with ``%(core_parameters)s`` and
+``%(fitted_attributes)s`` where the shared text goes, and ``@Substitution()``
+fills it in (as imbalanced-learn does).
+"""
 
 _CORE_PARAMETERS = """\
 n_components : int, default=2
@@ -34,6 +39,11 @@ default="{code_activation}"
         Hold out ``validation_fraction`` of the data, stop when its
         reconstruction error stops improving and restore the best weights.
         Otherwise training stops when the training loss stops improving.
+        Each epoch then records ``valid_loss`` (the training criterion on the
+        held-out rows, in the unit of ``train_loss``), ``valid_loss_best`` and
+        ``valid_score`` in ``net_.history``, so skorch's ``EarlyStopping``,
+        ``Checkpoint`` and ``LRScheduler`` callbacks work as usual. Has no
+        effect in ``partial_fit``.
     validation_fraction : float, default=0.1
         Share of the rows held out when ``early_stopping=True``.
     n_iter_no_change : int, default=10
@@ -42,18 +52,25 @@ default="{code_activation}"
     tol : float, default=1e-4
         Relative tolerance of the stopping rule.
     warm_start : bool, default=False
-        Continue from the previous fit's weights and optimizer state.
+        Continue from the previous fit's weights and optimizer state. The
+        architecture parameters (``n_components``, ``hidden_layer_sizes``,
+        ``activation``, ``code_activation``, ``tied_weights``, ``loss`` and
+        those of a variant, such as ``k``) must be those the network was built
+        with; the training-run parameters (``lr``, ``weight_decay``,
+        ``batch_size``, ``max_epochs``, ``shuffle``, the variant's noise or
+        penalty...) take effect on the next fit.
     callbacks : list of skorch callbacks or callables, default=None
         Extra skorch callbacks, or zero-argument factories of them; each fit
         uses fresh copies.
-    device : str, default="cpu"
+    device : str or torch.device, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto" (CUDA when available). Resolved at
         fit time; ``device_`` records the device used.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and any noise, through private
         generators: torch's and numpy's global random states are untouched.
     verbose : int, default=0
-        0 prints nothing; 1 or more prints a per-epoch table and a progress bar.
+        0 prints nothing; 1 prints one plain line per epoch (epoch, train_loss,
+        valid_loss with early stopping, duration); 2 adds a line per batch.
     accelerator : accelerate.Accelerator or None, default=None
         Train data-parallel through Hugging Face Accelerate when the script is
         started with ``accelerate launch`` or ``torchrun``: each process takes
@@ -67,9 +84,32 @@ def core_parameters(code_activation="identity"):
     return _CORE_PARAMETERS.format(code_activation=code_activation)
 
 
+class Substitution:
+    """Class decorator: fill ``%(name)s`` placeholders of the docstring in place."""
+
+    def __init__(self, **fragments):
+        self.fragments = {
+            "core_parameters": core_parameters(),
+            "fitted_attributes": FITTED_ATTRIBUTES,
+            **fragments,
+        }
+
+    def __call__(self, obj):
+        obj.__doc__ = obj.__doc__ % self.fragments
+        return obj
+
+
 FITTED_ATTRIBUTES = """\
 n_components_ : int
         Width of the code.
+    spec_ : NetworkSpec
+        The architecture of the trained network (kind, widths, activations,
+        loss, k). Inference, pickling and ``save`` read it, never the current
+        parameters.
+    components_ : ndarray of shape (n_components, n_features)
+        The decoder's weight matrix, transposed, when encoder and decoder are
+        both affine (``hidden_layer_sizes=()``, identity code, ``loss="mse"``,
+        no k); absent otherwise. Spans PCA's subspace at the optimum.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -79,10 +119,14 @@ n_components_ : int
     device_ : str
         The device the model was trained on.
     loss_curve_ : list of float
-        Training loss at the end of each epoch.
+        Training loss (the criterion's mean per element) of each epoch, over
+        all fits of a warm-started model.
     validation_scores_ : list of float or None
         Minus the mean reconstruction error (as ``reconstruction_error``) on
         the held-out rows at each epoch with ``early_stopping=True``, else None.
+    validation_loss_curve_ : list of float or None
+        The training criterion on the held-out rows at each epoch with
+        ``early_stopping=True``, in the unit of ``loss_curve_``; else None.
     n_iter_ : int
         Number of epochs run.
     code_mean_ : ndarray of shape (n_components,)

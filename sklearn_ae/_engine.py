@@ -1,20 +1,25 @@
-"""The private skorch engine: slicing batch iterator, training loop hooks, state I/O.
+"""The training engine: a private skorch ``NeuralNet`` and its stopping rule.
 
-The estimators in ``_base.py`` build one ``AutoencoderNet`` per fit. Variants
-plug in a ``corruption`` (applied to each training batch before the forward
-pass) and a ``penalty`` (added to the reconstruction loss), both plain callables
-so the engine stays the same for every estimator.
+The estimator configures an engine once, at construction, for one training
+run: the module (fresh, or the fitted one for a warm start), the optimizer
+state and history to continue from, the corruption and penalty hooks and the
+validation rows. Nothing is written into it afterwards.
 """
 
 import math
+import sys
 
-import numpy as np
-import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PassthroughScoring
+
+from ._data import SliceLoader, TensorData, inference_batch_size
+from ._inference import squared_error
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+# PyTorch's fused Adam took a hand-written loop's fit from 0.63 s to 0.56 s on
+# a 784-128-64-32 MNIST autoencoder on one CPU thread.
+_FUSED = {"adam", "adamw"}
 
 
 class MSELoss:
@@ -39,124 +44,70 @@ class BCEWithLogitsLoss(MSELoss):
         return torch.nn.functional.binary_cross_entropy_with_logits(output, target)
 
 
-_CRITERIA = {"mse": MSELoss, "bce": BCEWithLogitsLoss}
+CRITERIA = {"mse": MSELoss, "bce": BCEWithLogitsLoss}
 
 
-class TensorData(torch.utils.data.Dataset):
-    """One in-memory tensor; the autoencoder's target is its input."""
+class Penalty:
+    """A term added to the training loss: the ``penalty`` hook of an estimator.
 
-    def __init__(self, X):
-        self.X = X
-
-    def __len__(self):
-        return self.X.shape[0]
-
-    def __getitem__(self, i):
-        return self.X[i], self.X[i]
-
-
-class SparseRows:
-    """A scipy sparse matrix whose row batches are densified one at a time.
-
-    Holds the CSR matrix on the host; only the rows of one batch ever exist as
-    a dense tensor (on ``device``), so memory stays near the sparse size.
+    Subclasses implement ``__call__(module, X, code, generator) -> scalar``;
+    ``needs_input_grad`` asks the engine to make ``X`` require gradients
+    before the forward pass (for penalties on derivatives with respect to X).
     """
 
-    def __init__(self, X, device):
-        self.X = X.tocsr()
-        self.device = device
+    needs_input_grad = False
 
-    @property
-    def shape(self):
-        return self.X.shape
-
-    def __len__(self):
-        return self.X.shape[0]
-
-    def __getitem__(self, index):
-        if isinstance(index, torch.Tensor):
-            index = index.cpu().numpy()
-        return to_tensor(self.X[index], self.device)
+    def __call__(self, module, X, code, generator):
+        raise NotImplementedError
 
 
-def on_device(X, device):
-    """Training data on ``device``: one float32 tensor, or ``SparseRows``."""
-    return SparseRows(X, device) if sp.issparse(X) else to_tensor(X, device)
+def validation_metrics(module, X, loss):
+    """The training criterion per element and the mean summed squared error on ``X``.
 
-
-def feature_range(data):
-    """Per-feature minimum and maximum of ``on_device`` data, as tensors."""
-    if isinstance(data, SparseRows):
-        low, high = data.X.min(axis=0), data.X.max(axis=0)
-        return tuple(to_tensor(m.toarray().ravel(), data.device) for m in (low, high))
-    return data.min(0).values, data.max(0).values
-
-
-class SliceLoader:
-    """Batches cut from one contiguous tensor, without a per-row Dataset.
-
-    skorch's default DataLoader collates row by row, which made training 2.2x
-    slower than a hand-written loop. Here a batch is one slice (or, when
-    shuffling, one gather with a permutation drawn from a private generator).
+    Computed in eval mode and in batches, so it is the same whatever the
+    number of rows: ``(valid_loss, mean reconstruction_error)``.
     """
-
-    def __init__(self, dataset, batch_size, shuffle=False, generator=None, num_shards=1, shard=0):
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.generator = generator
-        self.num_shards = num_shards
-        self.shard = shard
-
-    def _starts(self):
-        starts = range(0, len(self.dataset), self.batch_size)
-        if self.num_shards == 1:
-            return starts
-        # Data-parallel training: every process takes the same number of
-        # batches (a remainder would leave one process waiting for the others).
-        usable = len(starts) - len(starts) % self.num_shards
-        return starts[self.shard : usable : self.num_shards]
-
-    def __len__(self):
-        return len(self._starts())
-
-    def __iter__(self):
-        X = self.dataset.X
-        size = self.batch_size
-        if self.shuffle:
-            order = torch.randperm(X.shape[0], generator=self.generator)
-            if isinstance(X, torch.Tensor):
-                order = order.to(X.device)
-            for start in self._starts():
-                batch = X[order[start : start + size]]
-                yield batch, batch
-        else:
-            for start in self._starts():
-                batch = X[start : start + size]
-                yield batch, batch
+    criterion = CRITERIA[loss]()
+    batch_size = inference_batch_size(X.shape[1])
+    was_training = module.training
+    module.eval()
+    total_loss = total_error = 0.0
+    with torch.no_grad():
+        for start in range(0, X.shape[0], batch_size):
+            batch = X[start : start + batch_size]
+            output = module.decode(module.encode(batch))
+            total_loss += float(criterion(output, batch)) * batch.numel()
+            recon = torch.sigmoid(output) if loss == "bce" else output
+            total_error += float(squared_error(batch, recon).sum())
+    module.train(was_training)
+    return total_loss / (X.shape[0] * X.shape[1]), total_error / X.shape[0]
 
 
 class ConvergenceMonitor(Callback):
     """Stops on divergence or on a plateau, and keeps the best weights.
 
     The monitored quantity is the validation score (minus the mean summed
-    squared error, as ``reconstruction_error``) when ``validation_X`` is given, else minus the
-    training loss. An epoch counts as an improvement when it beats the best so
-    far by more than ``tol`` times the best's magnitude.
+    squared error, as ``reconstruction_error``) when ``validation_X`` is
+    given, else minus the training loss. An epoch counts as an improvement
+    when it beats the best so far by more than ``tol`` times the best's
+    magnitude. With validation rows it records ``valid_loss`` (the training
+    criterion, in the unit of ``train_loss``), ``valid_loss_best`` and
+    ``valid_score`` in the history, as skorch's own callbacks expect.
     """
 
-    def __init__(self, tol, n_iter_no_change, validation_X=None, loss="mse"):
+    def __init__(self, tol, n_iter_no_change, loss, validation_X=None):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
-        self.validation_X = validation_X
         self.loss = loss
+        self.validation_X = validation_X
 
     def on_train_begin(self, net, **kwargs):
         self.best_ = -math.inf
+        self.best_valid_loss_ = math.inf
         self.best_state_ = None
         self.n_bad_epochs_ = 0
         self.last_finite_loss_ = None
-        self.validation_scores_ = []
+        self.converged_ = False
         net.stop_training_ = False
 
     def on_epoch_end(self, net, **kwargs):
@@ -177,13 +128,12 @@ class ConvergenceMonitor(Callback):
         if self.validation_X is None:
             current = -loss
         else:
-            current = -float(
-                batched_reconstruction_error(
-                    net.plain_module(), self.validation_X, self.loss
-                ).mean()
-            )
+            valid_loss, error = validation_metrics(net.plain_module(), self.validation_X, self.loss)
+            current = -error
+            net.history.record("valid_loss", valid_loss)
+            net.history.record("valid_loss_best", valid_loss < self.best_valid_loss_)
             net.history.record("valid_score", current)
-            self.validation_scores_.append(current)
+            self.best_valid_loss_ = min(self.best_valid_loss_, valid_loss)
         if self.best_ == -math.inf or current > self.best_ + self.tol * abs(self.best_):
             self.best_, self.n_bad_epochs_ = current, 0
             if self.validation_X is not None:
@@ -193,12 +143,44 @@ class ConvergenceMonitor(Callback):
         else:
             self.n_bad_epochs_ += 1
         if self.n_bad_epochs_ >= self.n_iter_no_change:
-            net.stop_training_ = True
+            self.converged_ = net.stop_training_ = True
 
     def on_train_end(self, net, **kwargs):
         if self.best_state_ is not None:
             net.plain_module().load_state_dict(self.best_state_)
-        self.best_state_ = None  # do not keep a second copy of the weights
+        # Keep neither a second copy of the weights nor the validation data.
+        self.best_state_ = self.validation_X = None
+
+
+class EpochLog(Callback):
+    """Plain-text progress: one line per epoch, and per batch with ``verbose >= 2``.
+
+    No ANSI codes and no progress bar, so captured output and log files read
+    cleanly; on a terminal the per-batch line is rewritten in place.
+    """
+
+    def __init__(self, verbose):
+        self.verbose = verbose
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        self.n_batches_ = math.ceil(len(dataset_train) / net.batch_size) if dataset_train else 0
+        self.batch_ = 0
+
+    def on_batch_end(self, net, training=True, loss=None, **kwargs):
+        if self.verbose < 2 or not training:
+            return
+        self.batch_ += 1
+        stream = sys.stdout
+        end = "\r" if stream.isatty() else "\n"
+        print(f"  batch {self.batch_}/{self.n_batches_}  loss {float(loss):.6g}", end=end)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        parts = [f"epoch {row['epoch']:>4}", f"train_loss {row['train_loss']:.6g}"]
+        if "valid_loss" in row:
+            parts.append(f"valid_loss {row['valid_loss']:.6g}")
+        parts.append(f"dur {row['dur']:.3f}s")
+        print("  ".join(parts), flush=True)
 
 
 class AutoencoderNet(NeuralNet):
@@ -207,7 +189,9 @@ class AutoencoderNet(NeuralNet):
     Differences from skorch's defaults, each deliberate: batches come from
     ``SliceLoader``; no internal validation split (``ConvergenceMonitor``
     handles early stopping); a ``KeyboardInterrupt`` propagates instead of
-    being swallowed; the module returns ``(reconstruction, code)``.
+    being swallowed (skorch's ``EarlyStopping`` still stops training); the
+    module returns ``(reconstruction, code)``; a warm start passes the
+    previous ``optimizer_state`` and ``previous_history`` at construction.
     """
 
     def __init__(
@@ -218,6 +202,8 @@ class AutoencoderNet(NeuralNet):
         penalty=None,
         generator=None,
         monitor=None,
+        optimizer_state=None,
+        previous_history=None,
         **kwargs,
     ):
         super().__init__(module, *args, **kwargs)
@@ -225,6 +211,8 @@ class AutoencoderNet(NeuralNet):
         self.penalty = penalty
         self.generator = generator
         self.monitor = monitor
+        self.optimizer_state = optimizer_state
+        self.previous_history = previous_history
 
     @property
     def _default_callbacks(self):
@@ -235,8 +223,24 @@ class AutoencoderNet(NeuralNet):
         if self.monitor is not None:
             callbacks.append(("convergence", self.monitor))
         if self.verbose:
-            callbacks += [("print_log", PrintLog()), ("progress_bar", ProgressBar())]
+            callbacks.append(("epoch_log", EpochLog(self.verbose)))
         return callbacks
+
+    def initialize_history(self):
+        super().initialize_history()
+        for epoch in self.previous_history or ():
+            self.history_.append(dict(epoch))
+        return self
+
+    def initialize_optimizer(self, *args, **kwargs):
+        super().initialize_optimizer(*args, **kwargs)
+        if self.optimizer_state is not None:
+            self.optimizer_.load_state_dict(self.optimizer_state)
+            # The state carries over; the settings of this run are the current ones.
+            for group in self.optimizer_.param_groups:
+                group["lr"] = self.lr
+                group["weight_decay"] = self.optimizer__weight_decay
+        return self
 
     def _set_training(self, training=True):
         # skorch walks every submodule on every batch; once per mode change is
@@ -259,7 +263,7 @@ class AutoencoderNet(NeuralNet):
         Xi, yi = batch
         if self.corruption is not None:
             Xi = self.corruption(Xi, self.generator)
-        if getattr(self.penalty, "needs_input_grad", False):
+        if self.penalty is not None and self.penalty.needs_input_grad:
             Xi = Xi.detach().requires_grad_(True)
         y_pred = self.infer(Xi)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
@@ -273,6 +277,11 @@ class AutoencoderNet(NeuralNet):
             loss = loss + self.penalty(self.plain_module(), X, code, self.generator)
         return loss
 
+    def _stopped_by_early_stopping(self):
+        return any(
+            isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience for _, cb in self.callbacks_
+        )
+
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         self.check_training_readiness()
         epochs = self.max_epochs if epochs is None else epochs
@@ -283,7 +292,14 @@ class AutoencoderNet(NeuralNet):
         for _ in range(epochs):
             self.notify("on_epoch_begin", **epoch_kwargs)
             self.run_single_epoch(batches, training=True, prefix="train", step_fn=self.train_step)
-            self.notify("on_epoch_end", **epoch_kwargs)
+            try:
+                self.notify("on_epoch_end", **epoch_kwargs)
+            except KeyboardInterrupt:
+                # skorch's EarlyStopping stops by raising KeyboardInterrupt;
+                # anything else (a user's Ctrl-C) must stop the program.
+                if not self._stopped_by_early_stopping():
+                    raise
+                break
             if self.stop_training_:
                 break
         return self
@@ -329,9 +345,13 @@ def make_net(
     callbacks,
     device,
     verbose,
+    corruption=None,
+    penalty=None,
+    optimizer_state=None,
+    previous_history=None,
     accelerator=None,
 ):
-    """Build (but do not train) the engine for an already initialised module."""
+    """Build and initialise the engine for one training run of ``module``."""
     net_class, extra = AutoencoderNet, {}
     if accelerator is not None:
         net_class = _accelerated_net_class()
@@ -341,9 +361,11 @@ def make_net(
             "iterator_train__shard": accelerator.process_index,
         }
         device = None  # the accelerator places the module
-    return net_class(
+    if optimizer in _FUSED:
+        extra["optimizer__fused"] = True
+    net = net_class(
         module,
-        criterion=_CRITERIA[loss],
+        criterion=CRITERIA[loss],
         optimizer=_OPTIMIZERS[optimizer],
         optimizer__weight_decay=weight_decay,
         lr=lr,
@@ -357,79 +379,12 @@ def make_net(
         callbacks=callbacks,
         generator=generator,
         monitor=monitor,
+        corruption=corruption,
+        penalty=penalty,
+        optimizer_state=optimizer_state,
+        previous_history=previous_history,
         device=device,
         verbose=verbose,
         **extra,
     )
-
-
-def to_tensor(X, device, dtype=np.float32):
-    """A tensor of ``dtype`` on ``device``, sharing memory with ``X`` where possible.
-
-    A scipy sparse ``X`` (one batch of rows) is densified here.
-    """
-    if sp.issparse(X):
-        X = X.toarray()
-    X = np.ascontiguousarray(X, dtype=dtype)
-    if not X.flags.writeable:
-        X = X.copy()  # torch cannot share read-only memory
-    return torch.from_numpy(X).to(device)
-
-
-def decode(module, code, loss):
-    """Decoder output in data space (the sigmoid of the logits for BCE)."""
-    output = module.decode(code)
-    return torch.sigmoid(output) if loss == "bce" else output
-
-
-def reconstruct(module, X, loss):
-    """``decode(encode(X))`` in data space."""
-    return decode(module, module.encode(X), loss)
-
-
-def squared_error(module, X, loss):
-    """Squared reconstruction error summed over features, one value per row."""
-    return ((reconstruct(module, X, loss) - X) ** 2).sum(1)
-
-
-# Output values per batch when computing Jacobians (~16 MiB of float32).
-JACOBIAN_VALUES_PER_BATCH = 2**22
-# Input values per inference batch (8 MiB of float32): bounds memory whatever
-# the number of features, dense or sparse.
-INFERENCE_BATCH_VALUES = 2**21
-
-
-def inference_batch_size(n_features):
-    return max(1, INFERENCE_BATCH_VALUES // max(n_features, 1))
-
-
-def map_rows(fn, X, device, batch_size=None, dtype=None):
-    """Apply ``fn`` to row batches of a float array, so memory stays bounded.
-
-    Each batch is moved to ``device`` on its own, in ``dtype`` (default: that
-    of ``X``), so the whole input is never converted at once; results come
-    back as one numpy array.
-    """
-    batch_size = batch_size or inference_batch_size(X.shape[1])
-    chunks = []
-    with torch.no_grad():
-        for start in range(0, max(X.shape[0], 1), batch_size):
-            batch = to_tensor(X[start : start + batch_size], device, dtype or X.dtype)
-            chunks.append(fn(batch).cpu().numpy())
-    return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
-
-
-def batched_reconstruction_error(module, X, loss):
-    """``squared_error`` of on-device data, in eval mode, batch by batch."""
-    batch_size = inference_batch_size(X.shape[1])
-    was_training = module.training
-    module.eval()
-    with torch.no_grad():
-        errors = torch.cat(
-            [
-                squared_error(module, X[i : i + batch_size], loss)
-                for i in range(0, X.shape[0], batch_size)
-            ]
-        )
-    module.train(was_training)
-    return errors
+    return net.initialize()

@@ -1,12 +1,12 @@
 """The learned manifold: encoder Jacobians, tangent spaces, binary codes, the encoder itself."""
 
-import copy
+from numbers import Integral
 
 import numpy as np
-import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._engine import JACOBIAN_VALUES_PER_BATCH, map_rows
+from ._data import jacobian_batch_size, map_rows
+from ._inference import encoder_jacobian
 
 
 class _ManifoldMixin:
@@ -27,9 +27,8 @@ class _ManifoldMixin:
             respect to input feature ``k`` at sample ``i``.
         """
         X = self._validated(X)
-        module = self._fitted_module(X.dtype)
-        per_row = torch.func.vmap(torch.func.jacrev(module.encode))
-        batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // (self.n_components_ * X.shape[1]))
+        per_row = encoder_jacobian(self._fitted_module(X.dtype))
+        batch_size = jacobian_batch_size(self.n_components_, X.shape[1])
         return map_rows(per_row, X, self.device_, batch_size=batch_size)
 
     def tangent_space(self, X, n_directions=None):
@@ -56,15 +55,21 @@ class _ManifoldMixin:
         directions : ndarray of shape (n_samples, n_directions, n_features)
             Orthonormal directions in input space.
         """
-        jacobian = self.encoder_jacobian(X)
-        rank = min(jacobian.shape[1:])
+        check_is_fitted(self)
+        rank = min(self.n_components_, self.n_features_in_)
         if n_directions is None:
             n_directions = rank
-        if not 1 <= n_directions <= rank:
+        if (
+            not isinstance(n_directions, Integral)
+            or isinstance(n_directions, bool)
+            or not 1 <= n_directions <= rank
+        ):
             raise ValueError(
-                f"n_directions={n_directions} must be between 1 and {rank} "
-                "(the smaller of n_components_ and n_features_in_)."
+                f"n_directions={n_directions!r} must be an int between 1 and {rank} "
+                "(the smaller of n_components_ and n_features_in_); pass e.g. "
+                f"n_directions={rank} or None."
             )
+        jacobian = self.encoder_jacobian(X)
         _, singular_values, directions = np.linalg.svd(jacobian, full_matrices=False)
         return singular_values[:, :n_directions], directions[:, :n_directions]
 
@@ -85,7 +90,8 @@ class _ManifoldMixin:
         codes : ndarray of shape (n_samples, ceil(n_components / 8)), dtype=uint8
             Bit ``j`` of a row is 1 where code unit ``j`` is above the threshold.
         """
-        threshold = 0.5 if self.code_activation == "sigmoid" else 0.0
+        check_is_fitted(self)
+        threshold = 0.5 if self.spec_.code_activation == "sigmoid" else 0.0
         return np.packbits(self.transform(X) > threshold, axis=1)
 
     def encoder_module(self):
@@ -102,4 +108,4 @@ class _ManifoldMixin:
             shape (n, n_components).
         """
         check_is_fitted(self)
-        return copy.deepcopy(self.net_.module_.encoder).cpu().train()
+        return self.net_.plain_module().encoder_copy()

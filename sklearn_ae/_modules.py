@@ -1,5 +1,13 @@
-"""The torch modules: a mirrored encoder/decoder pair. Nothing here knows scikit-learn."""
+"""The torch modules, one class per module kind. Nothing here knows scikit-learn.
 
+A module kind carries its own knowledge: what ``forward`` returns (always
+``(reconstruction_or_logits, code)``), whether its maps are affine, its decoder
+weights and, where one exists, the closed form of its encoder Jacobian. The
+estimators only ever call these methods; ``MODULE_KINDS`` maps a
+``NetworkSpec.kind`` to its class.
+"""
+
+import copy
 import math
 from itertools import pairwise
 
@@ -7,13 +15,34 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+
+class Activation:
+    """An activation: its module, and its slope ``d act(z) / dz``.
+
+    ``slope(h, z)`` takes the output ``h = act(z)`` and the pre-activation
+    ``z``; most slopes follow from ``h`` alone, which saves recomputing ``z``.
+    """
+
+    def __init__(self, module, slope, slope_needs_z=False):
+        self.module = module
+        self.slope = slope
+        self.slope_needs_z = slope_needs_z
+
+
+def _gelu_slope(h, z):
+    # gelu(z) = z * Phi(z), so its slope is Phi(z) + z * phi(z).
+    return 0.5 * (1 + torch.erf(z / 2**0.5)) + z * torch.exp(-0.5 * z**2) / (2 * torch.pi) ** 0.5
+
+
+# One table: a new activation cannot be added without its derivative.
 ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "elu": nn.ELU,
-    "gelu": nn.GELU,
-    "identity": nn.Identity,
+    "relu": Activation(nn.ReLU, lambda h, z: (h > 0).to(h.dtype)),
+    "tanh": Activation(nn.Tanh, lambda h, z: 1 - h**2),
+    "sigmoid": Activation(nn.Sigmoid, lambda h, z: h * (1 - h)),
+    # alpha=1: elu(z) = exp(z) - 1 below 0, so the slope there is h + 1.
+    "elu": Activation(nn.ELU, lambda h, z: torch.where(h > 0, torch.ones_like(h), h + 1)),
+    "gelu": Activation(nn.GELU, _gelu_slope, slope_needs_z=True),
+    "identity": Activation(nn.Identity, lambda h, z: torch.ones_like(h)),
 }
 
 
@@ -34,55 +63,62 @@ class TopK(nn.Module):
         return f"k={self.k}"
 
 
-def _linear(n_in, n_out):
-    # Built on the meta device: nn.Linear's own initialisation would draw from
-    # torch's global RNG, which fitting must never touch.
-    return nn.Linear(n_in, n_out, device="meta")
+def _linear(n_in, n_out, device):
+    # Built on the meta device by default: nn.Linear's own initialisation
+    # would draw from torch's global RNG, which fitting must never touch.
+    return nn.Linear(n_in, n_out, device=device)
 
 
-class AutoencoderModule(nn.Module):
-    """Encoder ``f`` and decoder ``g`` with mirrored hidden widths.
+class DenseAutoencoder(nn.Module):
+    """Fully connected encoder ``f`` and decoder ``g`` with mirrored hidden widths.
 
     ``forward`` returns ``(g(f(x)), f(x))`` so that losses can penalise the code.
     With ``tied_weights`` each decoder layer uses the transpose of the matching
     encoder weight and keeps its own bias.
     """
 
-    def __init__(
-        self,
-        n_features,
-        n_components,
-        hidden_layer_sizes=(),
-        activation="relu",
-        code_activation="identity",
-        tied_weights=False,
-        k=None,
-    ):
+    def __init__(self, spec, device="meta"):
         super().__init__()
-        widths = [n_features, *hidden_layer_sizes, n_components]
-        self.tied_weights = tied_weights
+        widths = [spec.n_features, *spec.hidden_layer_sizes, spec.n_components]
+        self.tied_weights = spec.tied_weights
+        self.code_activation = spec.code_activation
+        self._affine = not spec.hidden_layer_sizes
         encoder = []
         for i, (n_in, n_out) in enumerate(pairwise(widths)):
-            encoder.append(_linear(n_in, n_out))
+            encoder.append(_linear(n_in, n_out, device))
             last = i == len(widths) - 2
-            encoder.append(ACTIVATIONS[code_activation if last else activation]())
-        if k is not None:
-            encoder.append(TopK(k))
+            encoder.append(ACTIVATIONS[spec.code_activation if last else spec.activation].module())
+        if spec.k is not None:
+            encoder.append(TopK(spec.k))
         self.encoder = nn.Sequential(*encoder)
 
         reversed_widths = widths[::-1]
-        if tied_weights:
+        if spec.tied_weights:
             self.decoder_biases = nn.ParameterList(
-                nn.Parameter(torch.empty(n_out, device="meta")) for n_out in reversed_widths[1:]
+                nn.Parameter(torch.empty(n_out, device=device)) for n_out in reversed_widths[1:]
             )
-            self.decoder_activation = ACTIVATIONS[activation]()
+            self.decoder_activation = ACTIVATIONS[spec.activation].module()
         else:
             decoder = []
             for i, (n_in, n_out) in enumerate(pairwise(reversed_widths)):
-                decoder.append(_linear(n_in, n_out))
+                decoder.append(_linear(n_in, n_out, device))
                 if i < len(widths) - 2:
-                    decoder.append(ACTIVATIONS[activation]())
+                    decoder.append(ACTIVATIONS[spec.activation].module())
             self.decoder = nn.Sequential(*decoder)
+        self._encoder_is_affine = (
+            self._affine and spec.code_activation == "identity" and spec.k is None
+        )
+
+    # ------------------------------------------------------------ structure
+    @property
+    def decoder_is_affine(self):
+        """Whether ``decode`` is an affine map (no hidden layers)."""
+        return self._affine
+
+    @property
+    def is_affine(self):
+        """Whether encoder and decoder are both affine maps (the PCA setting)."""
+        return self._encoder_is_affine and self._affine
 
     def encoder_linears(self):
         return [m for m in self.encoder if isinstance(m, nn.Linear)]
@@ -93,6 +129,15 @@ class AutoencoderModule(nn.Module):
             return [lin.weight.T for lin in reversed(self.encoder_linears())]
         return [m.weight for m in self.decoder if isinstance(m, nn.Linear)]
 
+    def first_layer_weight(self):
+        """The encoder's first weight matrix (n_out, n_features): its input filters."""
+        return self.encoder_linears()[0].weight
+
+    def encoder_copy(self):
+        """A trained copy of the encoder alone, on the CPU, in training mode."""
+        return copy.deepcopy(self.encoder).cpu().train()
+
+    # ------------------------------------------------------------- the maps
     def encode(self, x):
         return self.encoder(x)
 
@@ -110,12 +155,37 @@ class AutoencoderModule(nn.Module):
         code = self.encode(x)
         return self.decode(code), code
 
+    # ------------------------------------------------------------ Jacobians
+    @property
+    def has_analytic_jacobian_norm(self):
+        """Whether ``analytic_jacobian_norm`` applies: one layer, no top-k."""
+        return len(self.encoder) == 2
+
+    def analytic_jacobian_norm(self, x, code):
+        """Per-sample ``||d code / d x||_F^2``, differentiable in the weights.
+
+        One Linear layer then an elementwise activation: ``J = diag(act'(z)) W``,
+        so ``||J||_F^2 = sum_j act'(z_j)^2 ||W_j||^2``.
+        """
+        if not self.has_analytic_jacobian_norm:
+            raise ValueError(
+                "The analytic Jacobian norm needs a one-layer encoder without top-k "
+                "(hidden_layer_sizes=(), k=None); use jacobian_method='hutchinson' "
+                "or 'exact'."
+            )
+        linear = self.encoder[0]
+        activation = ACTIVATIONS[self.code_activation]
+        z = F.linear(x, linear.weight, linear.bias) if activation.slope_needs_z else None
+        slope = activation.slope(code, z)
+        return slope.pow(2) @ linear.weight.pow(2).sum(1)
+
     @torch.no_grad()
     def reset_parameters(self, generator):
         """Glorot-uniform weights and zero biases, drawn from ``generator``.
 
-        Glorot initialisation converges markedly faster than PyTorch's default
-        for autoencoders (see CONVENTIONS.md); a private generator keeps the
+        Glorot initialisation converged markedly faster than PyTorch's default
+        here: a held-out error of 33.5 against 51.9 per MNIST image after 5
+        epochs of a 784-128-64-32 autoencoder. A private generator keeps the
         global RNG untouched and makes the result reproducible.
         """
         for param in self.parameters():
@@ -127,8 +197,21 @@ class AutoencoderModule(nn.Module):
                 param.zero_()
 
 
-def build_module(generator, **architecture):
-    """Instantiate ``AutoencoderModule`` on the CPU with seeded weights."""
-    module = AutoencoderModule(**architecture).to_empty(device="cpu")
-    module.reset_parameters(generator)
+MODULE_KINDS = {"dense": DenseAutoencoder}
+
+
+def module_shapes(spec):
+    """Name and shape of every tensor of the module ``spec`` describes, allocating nothing."""
+    module = MODULE_KINDS[spec.kind](spec, device="meta")
+    return {name: tuple(value.shape) for name, value in module.state_dict().items()}
+
+
+def build_module(spec, generator=None):
+    """The module ``spec`` describes, on the CPU, with weights drawn from ``generator``.
+
+    Without a generator the weights are left uninitialised, to be loaded.
+    """
+    module = MODULE_KINDS[spec.kind](spec, device="meta").to_empty(device="cpu")
+    if generator is not None:
+        module.reset_parameters(generator)
     return module

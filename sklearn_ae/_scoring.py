@@ -1,89 +1,263 @@
-"""Scores of a fitted autoencoder: log-likelihood (see ``_likelihood``) and reconstruction error."""
+"""Scores of a fitted autoencoder: the decoder's marginal likelihood, and reconstruction error.
+
+The model and the way its parameters are fitted are described in ``_likelihood``.
+"""
+
+import math
+import warnings
 
 import numpy as np
 import torch
 
-from ._engine import JACOBIAN_VALUES_PER_BATCH, decode, map_rows, squared_error
-from ._likelihood import fit_code_density, log_likelihood, ridge
+from ._data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
+from ._inference import decode, load_forward_mode, squared_error
+from ._likelihood import CodeMoments, fit_latent_gaussian, prior_factor
+from ._validation import seed_sequence
+from .exceptions import DeadCodeUnitsWarning
 
-# Training rows from which the code density of ``score`` is estimated: enough
-# for a k x k covariance, and a bounded cost at the end of every fit.
+# Training rows per fit (or per partial_fit batch) from which the code density
+# is estimated: enough for a k x k covariance, and a bounded cost.
 _DENSITY_ROWS = 2048
+# Importance samples per row and Gauss-Newton steps towards the posterior mode.
+N_IMPORTANCE_SAMPLES = 64
+_N_NEWTON_STEPS = 3
+# Width of the second proposal component, relative to the Laplace Gaussian.
+_WIDE = 1.5
+
+
+class _MarginalLikelihood:
+    """``log p(x)`` under the fitted latent Gaussian, for batches of float64 rows."""
+
+    def __init__(self, module, loss, mean, covariance, noise_variance):
+        self.module, self.loss = module, loss
+        factor, pseudo_inverse = prior_factor(covariance)
+        self.mean = torch.as_tensor(mean)
+        self.factor = torch.as_tensor(factor)  # (k, r)
+        self.pseudo_inverse = torch.as_tensor(pseudo_inverse)  # (r, k)
+        self.noise = float(noise_variance)
+        self.rank = factor.shape[1]
+        self.exact = module.decoder_is_affine and loss == "mse"
+        self.jacobian = torch.func.vmap(torch.func.jacfwd(self._mean_of_one))
+
+    def to(self, device):
+        for name in ("mean", "factor", "pseudo_inverse"):
+            setattr(self, name, getattr(self, name).to(device))
+        return self
+
+    def _decoded(self, eps):
+        return decode(self.module, self.mean + eps @ self.factor.T, self.loss)
+
+    def _mean_of_one(self, eps):
+        return self._decoded(eps[None])[0]
+
+    def log_joint(self, eps, X):
+        """``log N(x; g(mu + L eps), s^2 I) + log N(eps; 0, I)`` per row."""
+        d = X.shape[1]
+        fit = squared_error(X, self._decoded(eps)) / self.noise
+        prior = (eps**2).sum(1) + self.rank * math.log(2 * math.pi)
+        return -0.5 * (fit + d * math.log(2 * math.pi * self.noise) + prior)
+
+    def _precision(self, eps):
+        jacobian = self.jacobian(eps)  # (n, d, r)
+        eye = torch.eye(self.rank, dtype=eps.dtype, device=eps.device)
+        return jacobian, jacobian.transpose(1, 2) @ jacobian / self.noise + eye
+
+    def posterior_mode(self, X, n_steps):
+        """Gauss-Newton from the encoder's code; a step is kept only where it helps."""
+        eps = (self.module.encode(X) - self.mean) @ self.pseudo_inverse.T
+        current = self.log_joint(eps, X)
+        for _ in range(1 if self.exact else n_steps):
+            jacobian, precision = self._precision(eps)
+            residual = (X - self._decoded(eps)) / self.noise
+            gradient = (jacobian.transpose(1, 2) @ residual[:, :, None])[:, :, 0] - eps
+            proposal = eps + torch.linalg.solve(precision, gradient)
+            value = self.log_joint(proposal, X)
+            better = value > current
+            eps = torch.where(better[:, None], proposal, eps)
+            current = torch.where(better, value, current)
+        return eps, current
+
+    def __call__(self, X, draws, n_steps=_N_NEWTON_STEPS):
+        """Estimates of ``log p(x)`` and their standard errors, one per row.
+
+        ``draws`` (n_rows, n_samples, r) are standard normal; with an affine
+        decoder (or no draws) the Laplace value at the mode is returned, exact then.
+        """
+        if self.rank == 0:  # no code variance left: x ~ N(g(mu), s^2 I)
+            return self.log_joint(X.new_zeros(X.shape[0], 0), X), X.new_zeros(X.shape[0])
+        mode, at_mode = self.posterior_mode(X, n_steps)
+        _, precision = self._precision(mode)
+        cholesky = torch.linalg.cholesky(precision)  # precision = R R^T
+        half_log_det = torch.log(torch.diagonal(cholesky, dim1=1, dim2=2)).sum(1)
+        log_norm = -0.5 * self.rank * math.log(2 * math.pi)
+        if self.exact or draws.shape[1] == 0:
+            return at_mode - log_norm - half_log_det, torch.zeros_like(at_mode)
+        n, s = X.shape[0], draws.shape[1]
+        # Defensive mixture proposal (Hesterberg 1995), drawn stratified and
+        # weighted by the whole mixture's density (unbiased): the Laplace
+        # Gaussian, the same 1.5 times as wide (posteriors curved away from the
+        # Gaussian), and the prior (posteriors with several modes).
+        shares = np.array([0.8, 0.1, 0.1])
+        sizes = np.diff(np.round(np.cumsum(np.r_[0, shares]) * s).astype(int))
+        scales = torch.repeat_interleave(
+            torch.tensor([1.0, _WIDE, 0.0], dtype=X.dtype, device=X.device),
+            torch.as_tensor(sizes, device=X.device),
+        )
+        from_prior = scales == 0
+        # eps = mode + scale R^-T z has density N(mode, scale^2 precision^-1).
+        offsets = torch.linalg.solve_triangular(
+            cholesky.transpose(1, 2), (draws * scales[:, None]).transpose(1, 2), upper=True
+        ).transpose(1, 2)
+        samples = torch.where(from_prior[None, :, None], draws, mode[:, None] + offsets)
+        whitened = (samples - mode[:, None]) @ cholesky  # R^T (eps - mode), per row
+        squared = (whitened**2).sum(2)  # (n, s)
+        log_components = torch.stack(
+            [
+                log_norm + half_log_det[:, None] - 0.5 * squared,
+                log_norm
+                + half_log_det[:, None]
+                - self.rank * math.log(_WIDE)
+                - squared / (2 * _WIDE**2),
+                (log_norm - 0.5 * (samples**2).sum(2)),
+            ]
+        )
+        log_shares = torch.log(torch.as_tensor(shares, dtype=X.dtype, device=X.device))
+        log_proposal = torch.logsumexp(log_components + log_shares[:, None, None], 0)
+        flat = samples.reshape(n * s, self.rank)
+        log_joint = self.log_joint(flat, X.repeat_interleave(s, 0)).reshape(n, s)
+        log_weights = log_joint - log_proposal
+        estimate = torch.logsumexp(log_weights, 1) - math.log(s)
+        weights = torch.exp(log_weights - log_weights.max(1, keepdim=True).values)
+        error = weights.std(1) / (weights.mean(1) * math.sqrt(s))
+        return estimate, error
+
+
+load_forward_mode()
+
+
+class _RowDraws:
+    """Standard normal draws for each row, fixed by the seed and the row's values.
+
+    One uniform point set, shifted per row by a hash of the row (a
+    Cranley-Patterson rotation): a row's score does not depend on the other
+    rows passed with it, and the Monte Carlo errors of different rows are
+    independent rather than shared.
+    """
+
+    def __init__(self, seeds, n_samples, rank, n_features):
+        rng = np.random.default_rng(seeds)
+        self.points = torch.as_tensor(rng.random((n_samples, rank)))
+        self.projection = torch.as_tensor(rng.standard_normal((n_features, rank)))
+        self.offset = torch.as_tensor(rng.random(rank) * 2 * np.pi)
+
+    def to(self, device):
+        for name in ("points", "projection", "offset"):
+            setattr(self, name, getattr(self, name).to(device))
+        return self
+
+    def __call__(self, X):
+        shift = torch.frac(torch.sin(X @ self.projection + self.offset) * 43758.5453).abs()
+        uniform = torch.frac(self.points[None] + shift[:, None]).clamp(1e-12, 1 - 1e-12)
+        return math.sqrt(2) * torch.erfinv(2 * uniform - 1)
 
 
 class _ScoringMixin:
     """``score``, ``score_samples`` and ``reconstruction_error`` of the estimators."""
 
-    def _fit_code_density(self, X, seed):
-        """Fit ``code_mean_``, ``code_covariance_`` and ``noise_variance_`` on ``X``."""
+    def _fit_code_density(self, X, seed, incremental=False):
+        """Fit ``code_mean_``, ``code_covariance_`` and ``noise_variance_``.
+
+        ``incremental`` adds ``X`` to the running sums of earlier batches
+        (``partial_fit``) instead of starting afresh.
+        """
         if X.shape[0] > _DENSITY_ROWS:  # bounded cost, whatever the data size
             rows = np.random.default_rng(seed).choice(X.shape[0], _DENSITY_ROWS, replace=False)
             X = X[np.sort(rows)]
-        codes, squared_residuals = self._codes_and_residuals(X)
-        self.code_mean_, self.code_covariance_, self.noise_variance_ = fit_code_density(
-            codes, squared_residuals, X.shape[1]
-        )
-
-    def _codes_and_residuals(self, X):
-        """Codes and summed squared reconstruction errors, as float64 arrays."""
-        module = self._fitted_module(np.float32)
+        module = self._fitted_module(np.float64)
+        loss = self.spec_.loss
 
         def codes_and_errors(batch):
             code = module.encode(batch)
-            error = ((decode(module, code, self.loss) - batch) ** 2).sum(1, keepdim=True)
-            return torch.cat([code, error], 1)
+            error = squared_error(batch, decode(module, code, loss))
+            return torch.cat([code, error[:, None]], 1)
 
-        stats = map_rows(codes_and_errors, X, self.device_, dtype=np.float32).astype(np.float64)
-        return stats[:, :-1], stats[:, -1]
+        stats = map_rows(codes_and_errors, X, self.device_, dtype=np.float64)
+        codes, residuals = stats[:, :-1], stats[:, -1]
+        if incremental and hasattr(self, "code_moments_"):
+            moments = CodeMoments.from_arrays(self.code_moments_)
+        else:
+            moments = CodeMoments(codes.shape[1], X.shape[1])
+        moments.update(X, codes, residuals)
+        mean = moments.code_mean_and_covariance()[0]
+        mean_code = to_tensor(mean[None], self.device_, np.float64)
+        jacobian = torch.func.jacfwd(lambda h: decode(module, h, loss))(mean_code)
+        jacobian = jacobian[0, :, 0, :].detach().cpu().numpy()  # (d, k)
+        self.code_mean_, self.code_covariance_, self.noise_variance_ = fit_latent_gaussian(
+            moments, jacobian
+        )
+        self.code_moments_ = moments.as_arrays()
+        if not incremental:
+            self._warn_dead_units(np.diag(moments.code_mean_and_covariance()[1]))
 
-    def score_samples(self, X):
+    def _warn_dead_units(self, code_variances):
+        dead = int(np.sum(code_variances <= 1e-12 * max(code_variances.max(), 1e-300)))
+        if dead:
+            warnings.warn(
+                f"{dead} of {len(code_variances)} code units of {type(self).__name__} are "
+                "constant on the training data (dead): they carry no information. Lower "
+                "the sparsity (alpha) or lr, use code_activation='identity' or 'elu', or "
+                "fewer n_components.",
+                DeadCodeUnitsWarning,
+                stacklevel=6,
+            )
+
+    def _log_likelihood(self, X, n_importance_samples):
+        """Per-row estimates of ``log p(x)`` and their standard errors (float64)."""
+        X = self._validated(X)
+        module = self._fitted_module(np.float64)
+        model = _MarginalLikelihood(
+            module, self.spec_.loss, self.code_mean_, self.code_covariance_, self.noise_variance_
+        ).to(self.device_)
+        draws = _RowDraws(
+            seed_sequence(self.random_state), n_importance_samples, model.rank, X.shape[1]
+        ).to(self.device_)
+        per_row = max(1, n_importance_samples, model.rank) * X.shape[1]
+        batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // per_row)
+
+        def per_batch(batch):
+            with torch.enable_grad():  # torch.func's Jacobians run whatever the grad mode
+                estimate, error = model(batch, draws(batch))
+            return torch.stack([estimate, error], 1)
+
+        out = map_rows(per_batch, X, self.device_, batch_size=batch_size, dtype=np.float64)
+        return out[:, 0], out[:, 1], X.dtype
+
+    def score_samples(self, X, n_importance_samples=N_IMPORTANCE_SAMPLES):
         """Log-likelihood of each sample in nats, comparable with ``PCA.score_samples``.
 
-        The autoencoder is read as a density: a Gaussian on the codes (fitted
-        on the training codes), the change of volume from the input to the
-        code (``1/2 log det(J J^T)``, ``J`` the encoder's Jacobian), and
-        isotropic Gaussian noise for the residual in the remaining
-        ``n_features - n_components`` directions (variance fitted on the
-        training residuals). With PCA's encoder and decoder this is exactly
-        probabilistic PCA. For the plain reconstruction error use
-        ``reconstruction_error``.
+        The autoencoder is read as the latent-variable model its decoder
+        defines: ``h ~ N(code_mean_, code_covariance_)`` and
+        ``x | h ~ N(g(h), noise_variance_ I)``. The marginal ``log p(x)`` is
+        estimated by importance sampling from a Gaussian at the posterior mode
+        of ``h`` (found from the encoder's code by Gauss-Newton steps); it is
+        exact, with no sampling, when the decoder is affine, and it is then
+        probabilistic PCA's likelihood. Deterministic given ``random_state``.
+        For the plain reconstruction error use ``reconstruction_error``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Data to score.
+        n_importance_samples : int, default=32
+            Importance samples per row; more lower the Monte Carlo error.
 
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
             Higher is better.
         """
-        X = self._validated(X)
-        module = self._fitted_module(np.float64)
-        k = self.n_components_
-        encoder_jacobian = torch.func.vmap(torch.func.jacrev(module.encode))
-
-        def per_batch(batch):
-            code = module.encode(batch)
-            error = ((decode(module, code, self.loss) - batch) ** 2).sum(1, keepdim=True)
-            jacobian = encoder_jacobian(batch)
-            gram = (jacobian @ jacobian.transpose(1, 2)).flatten(1)
-            return torch.cat([code, error, gram], 1)
-
-        batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // (k * X.shape[1]))
-        stats = map_rows(per_batch, X, self.device_, batch_size=batch_size, dtype=np.float64)
-        codes, errors = stats[:, :k], stats[:, k]
-        _, log_det = np.linalg.slogdet(ridge(stats[:, k + 1 :].reshape(-1, k, k)))
-        scores = log_likelihood(
-            codes,
-            errors,
-            0.5 * log_det,
-            self.code_mean_,
-            self.code_covariance_,
-            self.noise_variance_,
-            X.shape[1],
-        )
-        return scores.astype(X.dtype, copy=False)
+        estimate, _, dtype = self._log_likelihood(X, n_importance_samples)
+        return estimate.astype(dtype, copy=False)
 
     def score(self, X, y=None):
         """Average log-likelihood of the samples, comparable with ``PCA.score``.
@@ -117,4 +291,9 @@ class _ScoringMixin:
         """
         X = self._validated(X)
         module = self._fitted_module(X.dtype)
-        return map_rows(lambda batch: squared_error(module, batch, self.loss), X, self.device_)
+        loss = self.spec_.loss
+        return map_rows(
+            lambda batch: squared_error(batch, decode(module, module.encode(batch), loss)),
+            X,
+            self.device_,
+        )

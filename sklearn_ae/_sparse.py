@@ -5,10 +5,12 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval
 
 from ._base import _BaseAutoencoder
-from ._docs import FITTED_ATTRIBUTES, core_parameters
+from ._docs import Substitution, core_parameters
+from ._engine import Penalty
+from ._registry import register_estimator
 
 
-class L1CodePenalty:
+class L1CodePenalty(Penalty):
     """``alpha`` times the L1 norm of each code, averaged over the batch."""
 
     def __init__(self, alpha):
@@ -18,7 +20,51 @@ class L1CodePenalty:
         return self.alpha * code.abs().sum(1).mean()
 
 
+@register_estimator
+@Substitution(core_parameters=core_parameters(code_activation="relu"))
 class SparseAE(_BaseAutoencoder):
+    """Sparse autoencoder: few code units are active for each sample.
+
+    The code is made sparse by an L1 penalty ``alpha * sum_j |h_j|`` (averaged
+    over the batch, so its scale does not depend on ``batch_size``), and/or by
+    keeping only the ``k`` largest code units of each sample (k-sparse
+    autoencoder), in training and in ``transform``. With sparsity as the
+    bottleneck the code may be wider than the input (overcomplete).
+
+    Parameters
+    ----------
+    %(core_parameters)s
+    alpha : float, default=1e-3
+        Weight of the L1 penalty on the code; 0 disables it.
+    k : int or None, default=None
+        Keep only the k largest code units of each sample (the rest are set to
+        0); None keeps them all.
+
+    Attributes
+    ----------
+    %(fitted_attributes)s
+
+    See Also
+    --------
+    AutoencoderTransformer : The plain autoencoder.
+
+    References
+    ----------
+    .. [1] A. Ng, "Sparse autoencoder", CS294A lecture notes, Stanford, 2011.
+    .. [2] A. Makhzani and B. Frey, "k-Sparse Autoencoders", ICLR 2014.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import SparseAE
+    >>> X = load_digits().data[:200] / 16
+    >>> sae = SparseAE(n_components=16, k=4, max_epochs=5, random_state=0).fit(X)
+    >>> int((sae.transform(X) != 0).sum(axis=1).max()) <= 4
+    True
+    """
+
+    _needs_narrow_code = False  # sparsity is the bottleneck
+
     _parameter_constraints = {
         **_BaseAutoencoder._parameter_constraints,
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -88,49 +134,8 @@ class SparseAE(_BaseAutoencoder):
                 "lower k or raise n_components."
             )
 
-    def _module_kwargs(self):
-        return {"k": self.k}
+    def _architecture(self):
+        return {"k": None if self.k is None else int(self.k)}
 
     def _make_penalty(self):
         return L1CodePenalty(self.alpha) if self.alpha > 0 else None
-
-
-SparseAE.__doc__ = f"""Sparse autoencoder: few code units are active for each sample.
-
-    The code is made sparse by an L1 penalty ``alpha * sum_j |h_j|`` (averaged
-    over the batch, so its scale does not depend on ``batch_size``), and/or by
-    keeping only the ``k`` largest code units of each sample (k-sparse
-    autoencoder), in training and in ``transform``. With sparsity as the
-    bottleneck the code may be wider than the input (overcomplete).
-
-    Parameters
-    ----------
-    {core_parameters(code_activation="relu")}
-    alpha : float, default=1e-3
-        Weight of the L1 penalty on the code; 0 disables it.
-    k : int or None, default=None
-        Keep only the k largest code units of each sample (the rest are set to
-        0); None keeps them all.
-
-    Attributes
-    ----------
-    {FITTED_ATTRIBUTES}
-
-    See Also
-    --------
-    AutoencoderTransformer : The plain autoencoder.
-
-    References
-    ----------
-    .. [1] A. Ng, "Sparse autoencoder", CS294A lecture notes, Stanford, 2011.
-    .. [2] A. Makhzani and B. Frey, "k-Sparse Autoencoders", ICLR 2014.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn_ae import SparseAE
-    >>> X = load_digits().data[:200] / 16
-    >>> sae = SparseAE(n_components=16, k=4, max_epochs=5, random_state=0).fit(X)
-    >>> int((sae.transform(X) != 0).sum(axis=1).max()) <= 4
-    True
-    """

@@ -31,34 +31,41 @@ def _torch_tree(obj):
     return obj
 
 
-def net_state(net):
-    """Everything a trained net needs to continue, as numpy arrays and plain values.
-
-    This replaces skorch's own pickling (a ``torch.save`` blob inside the
-    pickle), so a pickled estimator holds no torch objects at all.
-    """
+def engine_settings(net):
+    """The training-run settings an engine was built with, as plain values."""
     return {
-        "module": _numpy_tree(net.module_.state_dict()),
+        "optimizer": net.optimizer.__name__.lower(),
+        "lr": net.lr,
+        "weight_decay": net.optimizer__weight_decay,
+        "batch_size": net.batch_size,
+        "max_epochs": net.max_epochs,
+        "shuffle": net.iterator_train__shuffle,
+    }
+
+
+def net_state(net):
+    """Everything a trained net needs to continue, as numpy arrays and plain values."""
+    return {
+        "module": _numpy_tree(net.plain_module().state_dict()),
         "optimizer": _numpy_tree(net.optimizer_.state_dict()),
         "generator": net.generator.get_state().numpy().copy(),
         "shuffle_generator": net.iterator_train__generator.get_state().numpy().copy(),
         "history": [dict(epoch) for epoch in net.history],
+        "settings": engine_settings(net),
     }
 
 
 def restore_net_state(net, state, same_device_type=True):
-    """Load a ``net_state`` into an initialised ``net``, history included."""
-    net.module_.load_state_dict(_torch_tree(state["module"]))
-    net.optimizer_.load_state_dict(_torch_tree(state["optimizer"]))
-    if same_device_type:  # CUDA and CPU generators keep incompatible states
+    """Load a ``net_state`` (or the part of it that was saved) into an initialised ``net``."""
+    net.plain_module().load_state_dict(_torch_tree(state["module"]))
+    if "optimizer" in state:  # sklearn_ae.load starts the optimizer afresh
+        net.optimizer_.load_state_dict(_torch_tree(state["optimizer"]))
+    # CUDA and CPU generators keep incompatible states.
+    if same_device_type and "generator" in state:
         net.generator.set_state(torch.from_numpy(np.array(state["generator"])))
-    net.iterator_train__generator.set_state(torch.from_numpy(np.array(state["shuffle_generator"])))
+    if "shuffle_generator" in state:
+        shuffle = torch.from_numpy(np.array(state["shuffle_generator"]))
+        net.iterator_train__generator.set_state(shuffle)
     net.history_.clear()
-    net.history_.extend(copy.deepcopy(state["history"]))
+    net.history_.extend(copy.deepcopy(state.get("history", [])))
     return net
-
-
-def load_net_state(net, state, same_device_type=True):
-    """Initialise ``net`` and load a ``net_state`` into it."""
-    net.initialize()
-    return restore_net_state(net, state, same_device_type)

@@ -1,6 +1,12 @@
 """Warnings and errors raised by sklearn_ae."""
 
-__all__ = ["DeviceFallbackWarning", "SharedDeviceWarning", "VersionMismatchWarning"]
+__all__ = [
+    "BottleneckWarning",
+    "DeadCodeUnitsWarning",
+    "DeviceFallbackWarning",
+    "SharedDeviceWarning",
+    "VersionMismatchWarning",
+]
 
 
 class DeviceFallbackWarning(UserWarning):
@@ -13,3 +19,11 @@ class VersionMismatchWarning(UserWarning):
 
 class SharedDeviceWarning(UserWarning):
     """Parallel worker processes are about to share one GPU."""
+
+
+class BottleneckWarning(UserWarning):
+    """A code at least as wide as the input leaves the autoencoder no bottleneck."""
+
+
+class DeadCodeUnitsWarning(UserWarning):
+    """Some code units are constant on the training data and carry no information."""

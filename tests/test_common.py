@@ -38,5 +38,7 @@ def test_every_documented_attribute_exists_after_fit(estimator, digits):
     assert "loss_curve_" in names and "net_" in names
     fitted = estimator.fit(digits[0][:100])
     for name in names:
-        if name != "feature_names_in_":  # only with DataFrame input
+        if name == "components_":  # only for affine encoder and decoder
+            assert hasattr(fitted, name) == fitted.net_.plain_module().is_affine
+        elif name != "feature_names_in_":  # only with DataFrame input
             assert hasattr(fitted, name), name

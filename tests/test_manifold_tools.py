@@ -56,7 +56,7 @@ def test_tangent_space_is_the_sorted_svd_of_the_jacobian(small_digits):
     np.testing.assert_allclose(
         np.linalg.norm(jacobian, axis=(1, 2)), np.linalg.norm(values, axis=1), rtol=1e-6
     )
-    with pytest.raises(ValueError, match=r"n_directions=5 must be between 1 and 4"):
+    with pytest.raises(ValueError, match=r"n_directions=5 must be an int between 1 and 4"):
         ae.tangent_space(X, n_directions=5)
 
 

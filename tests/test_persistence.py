@@ -94,7 +94,9 @@ def _edit_tensors(path, edit):
     ("tamper", "match"),
     [
         (
-            lambda p: _edit_json(p, lambda d: d["params"].update(n_components=4)),
+            lambda p: _edit_json(
+                p, lambda d: (d["spec"].update(n_components=4), d["fitted"].update(n_components_=4))
+            ),
             "do not fit the architecture",
         ),
         (lambda p: _edit_json(p, lambda d: d["params"].update(lr="fast")), "invalid parameters"),

@@ -1,0 +1,81 @@
+"""The fitted specification of a network: what was built, not what the parameters say now.
+
+An estimator derives a ``NetworkSpec`` from its parameters when it builds a
+network and keeps it as ``spec_``. Inference, pickling, ``save``/``load`` and
+any converter read ``spec_`` alone, so ``set_params`` after ``fit`` can never
+change what a fitted model computes.
+"""
+
+import dataclasses
+from numbers import Integral
+
+from ._modules import ACTIVATIONS, MODULE_KINDS
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+    """The architecture of one autoencoder network, as plain values."""
+
+    kind: str
+    n_features: int
+    n_components: int
+    hidden_layer_sizes: tuple
+    activation: str
+    code_activation: str
+    tied_weights: bool
+    loss: str
+    k: int | None = None
+
+    # Spec fields that are not estimator parameters.
+    DERIVED = ("kind", "n_features")
+
+    def to_dict(self):
+        fields = dataclasses.asdict(self)
+        fields["hidden_layer_sizes"] = list(self.hidden_layer_sizes)
+        return fields
+
+    @classmethod
+    def from_dict(cls, fields):
+        """A spec from ``to_dict`` output (for example a JSON file), validated.
+
+        Raises ValueError for anything that is not a well-formed spec.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(fields, dict) or set(fields) - names:
+            raise ValueError(f"not a network specification: {fields!r}")
+        fields = dict(fields)
+        fields["hidden_layer_sizes"] = tuple(fields.get("hidden_layer_sizes", ()))
+        spec = cls(**fields)
+        spec.validate()
+        return spec
+
+    def validate(self):
+        def positive_int(value):
+            return isinstance(value, Integral) and not isinstance(value, bool) and value > 0
+
+        problems = []
+        if self.kind not in MODULE_KINDS:
+            problems.append(f"kind={self.kind!r} is not one of {sorted(MODULE_KINDS)}")
+        for name in ("n_features", "n_components"):
+            if not positive_int(getattr(self, name)):
+                problems.append(f"{name}={getattr(self, name)!r} is not a positive int")
+        if not all(positive_int(s) for s in self.hidden_layer_sizes):
+            problems.append(f"hidden_layer_sizes={self.hidden_layer_sizes!r}")
+        for name in ("activation", "code_activation"):
+            if getattr(self, name) not in ACTIVATIONS:
+                problems.append(f"{name}={getattr(self, name)!r}")
+        if self.loss not in ("mse", "bce") or not isinstance(self.tied_weights, bool):
+            problems.append(f"loss={self.loss!r}, tied_weights={self.tied_weights!r}")
+        if self.k is not None and not positive_int(self.k):
+            problems.append(f"k={self.k!r}")
+        if problems:
+            raise ValueError("invalid network specification: " + "; ".join(problems))
+
+    def changed_parameters(self, other):
+        """Names of the estimator parameters in which ``other`` differs from this spec."""
+        return [
+            field.name
+            for field in dataclasses.fields(self)
+            if field.name not in self.DERIVED
+            and getattr(self, field.name) != getattr(other, field.name)
+        ]
