@@ -51,8 +51,11 @@ class ContractiveAE(_BaseAutoencoder):
     Parameters
     ----------
     %(core_parameters)s
-    alpha : float, default=1e-2
-        Weight of the Jacobian penalty; 0 disables it.
+    alpha : float, default=1e-4
+        Weight of the Jacobian penalty; 0 disables it. The reconstruction
+        loss is a mean per feature, so the penalty weighs ``alpha *
+        n_features`` against a summed squared error (1e-2 left held-out
+        digits reconstructed 1.59 times worse than PCA at 16 components).
     jacobian_method : {"auto", "analytic", "hutchinson", "exact"}, default="auto"
         How the penalty is computed. "analytic": closed form for a one-layer
         encoder (``hidden_layer_sizes=()``). "hutchinson": unbiased estimate
@@ -118,7 +121,7 @@ class ContractiveAE(_BaseAutoencoder):
         random_state=None,
         verbose=0,
         accelerator=None,
-        alpha=1e-2,
+        alpha=1e-4,
         jacobian_method="auto",
     ):
         super().__init__(

@@ -42,3 +42,15 @@ def test_every_documented_attribute_exists_after_fit(estimator, digits):
             assert hasattr(fitted, name) == fitted.net_.plain_module().is_affine
         elif name != "feature_names_in_":  # only with DataFrame input
             assert hasattr(fitted, name), name
+
+
+@pytest.mark.parametrize("cls", [ContractiveAE, DenoisingAE, SparseAE])
+def test_every_estimator_takes_every_shared_parameter_with_its_default(cls):
+    import inspect
+
+    shared = inspect.signature(AutoencoderTransformer).parameters
+    own = inspect.signature(cls).parameters
+    for name, parameter in shared.items():
+        assert name in own, name
+        assert own[name].default == parameter.default, name
+        assert own[name].kind == parameter.kind, name

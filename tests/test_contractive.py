@@ -7,9 +7,7 @@ from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AutoencoderTransformer, ContractiveAE
 from sklearn_ae._contractive import ContractivePenalty, squared_jacobian_norm
-from sklearn_ae._modules import build_module
-
-from sklearn_ae._modules import ACTIVATIONS
+from sklearn_ae._modules import ACTIVATIONS, build_module
 from sklearn_ae._spec import NetworkSpec
 
 
@@ -48,10 +46,7 @@ def test_hutchinson_estimate_is_unbiased(hidden):
     code = module.encode(X)
     generator = torch.Generator().manual_seed(2)
     draws = torch.stack(
-        [
-            squared_jacobian_norm(module, X, code, generator, "hutchinson")
-            for _ in range(2000)
-        ]
+        [squared_jacobian_norm(module, X, code, generator, "hutchinson") for _ in range(2000)]
     )
     exact = squared_jacobian_norm(module, X, code, None, "exact")
     assert abs(draws.mean() / exact.mean() - 1) < 0.03

@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 import torch
+from scipy.stats import multivariate_normal
 from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 
 from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
+from sklearn_ae.exceptions import DeadCodeUnitsWarning
 from sklearn_ae.metrics import neg_reconstruction_error
 
 
@@ -125,3 +127,72 @@ def test_neg_reconstruction_error_works_with_pca(digits):
     assert neg_reconstruction_error(pca, X) == pytest.approx(expected)
     grid = GridSearchCV(PCA(), {"n_components": [2, 8]}, scoring=neg_reconstruction_error, cv=3)
     assert grid.fit(X).best_params_ == {"n_components": 8}
+
+
+def _ring(n_samples=600, seed=0):
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0, 2 * np.pi, n_samples)
+    return np.c_[np.cos(angle), np.sin(angle)] * 1.5 + 0.2 * rng.standard_normal((n_samples, 2))
+
+
+_TOY = {"hidden_layer_sizes": (16,), "max_epochs": 200, "batch_size": 64, "lr": 3e-3}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_ae.exceptions.DeadCodeUnitsWarning")
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        AutoencoderTransformer(1, **_TOY),
+        ContractiveAE(1, **_TOY),
+        DenoisingAE(8, **_TOY),  # overcomplete: k > d
+        SparseAE(4, alpha=10.0, code_activation="relu", **_TOY),  # every code unit dead
+        SparseAE(4, k=1, **_TOY),  # k-sparse
+    ],
+    ids=["ae", "contractive", "overcomplete-denoising", "dead-sparse", "k-sparse"],
+)
+def test_exp_score_samples_integrates_to_one(estimator):
+    estimator.set_params(random_state=0).fit(_ring())
+    grid = np.linspace(-4, 4, 121)
+    points = np.array(np.meshgrid(grid, grid)).reshape(2, -1).T
+    cell = (grid[1] - grid[0]) ** 2
+    mass = np.exp(estimator.score_samples(points, n_importance_samples=256)).sum() * cell
+    assert mass == pytest.approx(1.0, abs=0.05)
+
+
+def test_dead_code_scores_as_the_code_less_gaussian(digits):
+    X_train, X_test = train_test_split(digits[0], random_state=0)
+    with pytest.warns(DeadCodeUnitsWarning):
+        dead = SparseAE(16, alpha=10.0, code_activation="relu", random_state=0).fit(X_train)
+    assert np.all(np.diag(dead.code_covariance_) == 0)
+    mean, variance = X_train.mean(0), X_train.var(0, ddof=1).mean()
+    gaussian = multivariate_normal(mean, variance * np.eye(64)).logpdf(X_test).mean()
+    assert dead.score(X_test) == pytest.approx(gaussian, rel=0.01)
+    healthy = SparseAE(16, random_state=0).fit(X_train)
+    assert healthy.score(X_test) > dead.score(X_test) + 10
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_ae.exceptions.DeadCodeUnitsWarning")
+def test_unsupervised_grid_search_over_sparsity_picks_a_live_code(digits):
+    grid = GridSearchCV(
+        SparseAE(random_state=0, max_epochs=50),
+        {"alpha": [0.0, 1e-3, 1e-1, 10.0], "n_components": [8, 16, 64]},
+        cv=3,
+    ).fit(digits[0])
+    scores = grid.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores)) and scores.min() > -1e4, scores
+    best = grid.best_estimator_
+    variances = np.diag(best.code_covariance_)
+    assert np.all(variances > 1e-12 * variances.max()), grid.best_params_
+
+
+def test_monte_carlo_error_is_reproducible_and_falls_with_samples(digits):
+    X_train, X_test = train_test_split(digits[0], random_state=0)
+    ae = AutoencoderTransformer(16, random_state=0).fit(X_train)
+    np.testing.assert_array_equal(ae.score_samples(X_test), ae.score_samples(X_test))
+    # A row's score does not depend on the rows scored with it.
+    np.testing.assert_allclose(
+        ae.score_samples(X_test[5:7]), ae.score_samples(X_test)[5:7], rtol=1e-9
+    )
+    errors = {n: np.median(ae._log_likelihood(X_test, n)[1]) for n in (16, 256)}
+    assert 2.5 < errors[16] / errors[256] < 6  # 1 / sqrt(n): 4
+    assert errors[256] < 0.08

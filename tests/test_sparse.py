@@ -13,7 +13,15 @@ from sklearn_ae._sparse import L1CodePenalty
 
 
 def _zero_share(alpha, X):
-    sae = SparseAE(n_components=32, alpha=alpha, max_epochs=30, batch_size=64, random_state=0)
+    # Exact zeros need a ReLU code; the default identity code is sparse in magnitude.
+    sae = SparseAE(
+        n_components=32,
+        alpha=alpha,
+        code_activation="relu",
+        max_epochs=30,
+        batch_size=64,
+        random_state=0,
+    )
     return np.mean(sae.fit(X).transform(X) == 0)
 
 
