@@ -9,12 +9,19 @@ shuffled pixels) into the digits and rank every image by
 comparable with PCA's).
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from sklearn_ae import AutoencoderTransformer
+
+# Epoch budgets are small so that each example runs in seconds; training would
+# still improve a little, which a ConvergenceWarning would report.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X = load_digits().data / 16.0
 rng = np.random.default_rng(0)

@@ -9,13 +9,20 @@ noisy / denoised / clean images side by side, with PCA's reconstruction of the
 noisy image for comparison.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from sklearn_ae import DenoisingAE
+
+# Epoch budgets are small so that each example runs in seconds; training would
+# still improve a little, which a ConvergenceWarning would report.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X = load_digits().data / 16.0
 X_train, X_test = train_test_split(X, random_state=0)

@@ -8,14 +8,21 @@ regularisation strength is tuned with GridSearchCV exactly as one tunes
 LogisticRegression is searched by cross-validated accuracy.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_ae import SparseAE
+
+# Epoch budgets are small so that each example runs in seconds; training would
+# still improve a little, which a ConvergenceWarning would report.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X, y = load_digits(return_X_y=True)
 X = X[:900] / 16.0

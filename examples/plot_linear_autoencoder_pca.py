@@ -9,12 +9,19 @@ components (Baldi & Hornik 1989). We train one epoch at a time with
 ``components_`` and ``PCA.components_`` shrink towards zero.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AutoencoderTransformer
+
+# Epoch budgets are small so that each example runs in seconds; training would
+# still improve a little, which a ConvergenceWarning would report.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 rng = np.random.default_rng(0)
 basis = np.linalg.qr(rng.standard_normal((20, 20)))[0]

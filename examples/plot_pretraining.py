@@ -16,14 +16,21 @@ where Hinton & Salakhutdinov (2006) used it; the code below is the hand-off to
 reuse there.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from skorch import NeuralNetClassifier
 
 from sklearn_ae import AutoencoderTransformer
+
+# Epoch budgets are small so that each example runs in seconds; training would
+# still improve a little, which a ConvergenceWarning would report.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X, y = load_digits(return_X_y=True)
 X = (X / 16.0).astype(np.float32)

@@ -8,11 +8,18 @@ learns a curve through the data. The reconstructions ``inverse_transform(
 transform(X))`` are drawn over the data.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AutoencoderTransformer
+
+# Epoch budgets are small so that each example runs in seconds; training would
+# still improve a little, which a ConvergenceWarning would report.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 rng = np.random.default_rng(0)
 t = rng.uniform(0.5, 3 * np.pi, 1500)

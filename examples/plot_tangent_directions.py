@@ -9,10 +9,17 @@ leading right singular vectors of the Jacobian at a digit
 digit-like: strokes thickening, shifting or bending (Rifai et al. 2011).
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import ContractiveAE
+
+# Epoch budgets are small so that each example runs in seconds; training would
+# still improve a little, which a ConvergenceWarning would report.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X = load_digits().data / 16.0
 cae = ContractiveAE(

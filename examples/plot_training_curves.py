@@ -9,11 +9,18 @@ training stops once it has not improved for ``n_iter_no_change`` epochs; the
 weights of the best epoch are restored.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AutoencoderTransformer
+
+# Epoch budgets are small so that each example runs in seconds; training would
+# still improve a little, which a ConvergenceWarning would report.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X = load_digits().data / 16.0
 ae = AutoencoderTransformer(

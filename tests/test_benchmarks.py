@@ -23,5 +23,6 @@ def test_benchmark_smoke_run(script):
     assert result.returncode == 0, result.stderr[-2000:]
     if "No CUDA device available" in result.stdout:  # bench_gpu on a CPU-only machine
         return
-    assert "falling back to digits" in result.stdout
+    if "bench_defaults" not in script.name:  # stated on digits, MNIST plays no part
+        assert "falling back to digits" in result.stdout
     assert "|" in result.stdout  # printed its table

@@ -196,3 +196,20 @@ def test_monte_carlo_error_is_reproducible_and_falls_with_samples(digits):
     errors = {n: np.median(ae._log_likelihood(X_test, n)[1]) for n in (16, 256)}
     assert 2.5 < errors[16] / errors[256] < 6  # 1 / sqrt(n): 4
     assert errors[256] < 0.08
+
+
+def test_fit_and_score_run_in_threads(small_digits):
+    import joblib
+
+    X = small_digits[0]
+    reference = DenoisingAE(4, max_epochs=3, random_state=0).fit(X).score_samples(X)
+
+    def fit_and_score():
+        return DenoisingAE(4, max_epochs=3, random_state=0).fit(X).score_samples(X)
+
+    # Forward-mode autodiff keeps process-wide state; threads must not collide.
+    scores = joblib.Parallel(n_jobs=2, backend="threading")(
+        joblib.delayed(fit_and_score)() for _ in range(4)
+    )
+    for result in scores:
+        np.testing.assert_array_equal(result, reference)

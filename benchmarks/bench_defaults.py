@@ -1,0 +1,54 @@
+"""Default settings against PCA: held-out reconstruction error on digits.
+
+Each estimator with only ``n_components`` and ``random_state`` set, on
+scikit-learn's digits / 16 with a 75/25 split, against PCA with the same
+number of components; the table gives the ratio of held-out errors (summed
+squared error per sample) and the count of dead (constant) code units.
+
+    python benchmarks/bench_defaults.py
+"""
+
+import time
+import warnings
+
+import numpy as np
+from _common import base_parser, describe_machine, pin_threads, print_table
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
+
+
+def main(argv=None):
+    args = base_parser(__doc__.split("\n\n")[0]).parse_args(argv)
+    X = load_digits().data / 16.0
+    X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
+    sizes = [2] if args.smoke else [2, 8, 16]
+    rows = []
+    with pin_threads(args.threads):
+        print(describe_machine(args.threads))
+        print("data: scikit-learn digits / 16, 1347 train / 450 held out (default settings)")
+        for k in sizes:
+            pca = PCA(k).fit(X_train)
+            pca_error = ((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2).sum(1)
+            rows.append((k, "PCA", f"{pca_error.mean():.3f}", "1.00", "-", "-"))
+            for cls in (AutoencoderTransformer, DenoisingAE, SparseAE, ContractiveAE):
+                params = {"max_epochs": 2} if args.smoke else {}
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    est = cls(k, random_state=0, **params).fit(X_train)
+                seconds = time.perf_counter() - start
+                error = est.reconstruction_error(X_test).mean()
+                variances = np.diag(est.code_covariance_)
+                dead = int(np.sum(variances <= 1e-12 * max(variances.max(), 1e-300)))
+                ratio = f"{error / pca_error.mean():.2f}"
+                rows.append((k, cls.__name__, f"{error:.3f}", ratio, dead, f"{seconds:.1f}"))
+    print_table(["k", "estimator", "held-out error", "/ PCA", "dead units", "fit s"], rows)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
