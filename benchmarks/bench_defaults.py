@@ -42,7 +42,9 @@ def main(argv=None):
                     est = cls(k, random_state=0, **params).fit(X_train)
                 seconds = time.perf_counter() - start
                 error = est.reconstruction_error(X_test).mean()
-                variances = np.diag(est.code_covariance_)
+                moments = est.code_moments_
+                count, codes, outer = (moments[key] for key in ("count", "code_sum", "code_outer"))
+                variances = np.diag(outer) / count - (codes / count) ** 2  # of the codes
                 dead = int(np.sum(variances <= 1e-12 * max(variances.max(), 1e-300)))
                 ratio = f"{error / pca_error.mean():.2f}"
                 rows.append((k, cls.__name__, f"{error:.3f}", ratio, dead, f"{seconds:.1f}"))

@@ -8,6 +8,7 @@ from ._hashing import hamming_neighbors
 from ._persistence import load_estimator as _load_estimator
 from ._sparse import SparseAE
 from ._spec import NetworkSpec
+from ._variational import VariationalAE
 from ._version import __version__
 
 
@@ -43,6 +44,7 @@ __all__ = [
     "DenoisingAE",
     "NetworkSpec",
     "SparseAE",
+    "VariationalAE",
     "hamming_neighbors",
     "load",
     "__version__",

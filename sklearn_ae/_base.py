@@ -79,6 +79,9 @@ class _BaseAutoencoder(
     _module_kind = "dense"
     # Whether a code wider than the input leaves no bottleneck (warned about).
     _needs_narrow_code = True
+    # What early stopping maximises: "reconstruction" (minus the mean
+    # reconstruction_error) or "objective" (minus the training objective).
+    _validation_score = "reconstruction"
 
     def __init__(
         self,
@@ -221,7 +224,9 @@ class _BaseAutoencoder(
         order = np.random.default_rng(seed).permutation(n_samples)
         return X[np.sort(order[n_valid:])], X[np.sort(order[:n_valid])]
 
-    def _engine(self, module, device, *, generators, monitor=None, X_train=None, previous=None):
+    def _engine(
+        self, module, device, *, generators, monitor=None, X_train=None, penalty=None, previous=None
+    ):
         """Configure the engine for one training run of ``module``, once.
 
         ``previous`` is the net of the fitted model when training continues:
@@ -246,7 +251,7 @@ class _BaseAutoencoder(
             monitor=monitor,
             callbacks=self._user_callbacks() if monitor is not None else [],
             corruption=None if X_train is None else self._make_corruption(X_train),
-            penalty=None if X_train is None else self._make_penalty(),
+            penalty=penalty,
             device=device,
             verbose=self.verbose if monitor is not None else 0,
             optimizer_state=optimizer_state,
@@ -305,11 +310,14 @@ class _BaseAutoencoder(
         self.spec_ = spec
         X_train, X_valid = self._split_validation(X, seeds[3]) if validation else (X, None)
         X_train = on_device(X_train, device)
+        penalty = self._make_penalty()
         monitor = ConvergenceMonitor(
             self.tol,
             self.n_iter_no_change,
             spec.loss,
             validation_X=None if X_valid is None else on_device(X_valid, device),
+            penalty=penalty,
+            score=self._validation_score,
         )
         net = self._engine(
             module,
@@ -317,6 +325,7 @@ class _BaseAutoencoder(
             generators=generators,
             monitor=monitor,
             X_train=X_train,
+            penalty=penalty,
             previous=previous,
         )
         n_before = len(net.history)

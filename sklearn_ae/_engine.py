@@ -56,18 +56,20 @@ class Penalty:
     """
 
     needs_input_grad = False
+    # Whether the term belongs to the model's objective (counted in valid_loss).
+    in_objective = False
 
     def __call__(self, module, X, code, generator):
         raise NotImplementedError
 
 
-def validation_metrics(module, X, loss):
-    """The training criterion per element and the mean summed squared error on ``X``.
+def validation_metrics(module, X, loss, penalty=None):
+    """The training objective per element and the mean summed squared error on ``X``.
 
     Computed in eval mode and in batches, so it is the same whatever the
-    number of rows: ``(valid_loss, mean reconstruction_error)``.
+    number of rows: ``(valid_loss, mean reconstruction_error)``. The penalty
+    counts only where it is part of the model's objective (a VAE's KL term).
     """
-    criterion = CRITERIA[loss]()
     batch_size = inference_batch_size(X.shape[1])
     was_training = module.training
     module.eval()
@@ -75,8 +77,11 @@ def validation_metrics(module, X, loss):
     with torch.no_grad():
         for start in range(0, X.shape[0], batch_size):
             batch = X[start : start + batch_size]
-            output = module.decode(module.encode(batch))
-            total_loss += float(criterion(output, batch)) * batch.numel()
+            output, code = module(batch)
+            objective = module.reconstruction_loss(output, batch)
+            if penalty is not None and penalty.in_objective:
+                objective = objective + penalty(module, batch, code, None)
+            total_loss += float(objective) * batch.numel()
             recon = torch.sigmoid(output) if loss == "bce" else output
             total_error += float(squared_error(batch, recon).sum())
     module.train(was_training)
@@ -87,19 +92,24 @@ class ConvergenceMonitor(Callback):
     """Stops on divergence or on a plateau, and keeps the best weights.
 
     The monitored quantity is the validation score (minus the mean summed
-    squared error, as ``reconstruction_error``) when ``validation_X`` is
-    given, else minus the training loss. An epoch counts as an improvement
+    squared error, as ``reconstruction_error``, or with ``score="objective"``
+    minus the objective per sample) when ``validation_X`` is given, else
+    minus the training loss. An epoch counts as an improvement
     when it beats the best so far by more than ``tol`` times the best's
     magnitude. With validation rows it records ``valid_loss`` (the training
     criterion, in the unit of ``train_loss``), ``valid_loss_best`` and
     ``valid_score`` in the history, as skorch's own callbacks expect.
     """
 
-    def __init__(self, tol, n_iter_no_change, loss, validation_X=None):
+    def __init__(
+        self, tol, n_iter_no_change, loss, validation_X=None, penalty=None, score="reconstruction"
+    ):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.loss = loss
         self.validation_X = validation_X
+        self.penalty = penalty
+        self.score = score
 
     def on_train_begin(self, net, **kwargs):
         self.best_ = -math.inf
@@ -128,8 +138,11 @@ class ConvergenceMonitor(Callback):
         if self.validation_X is None:
             current = -loss
         else:
-            valid_loss, error = validation_metrics(net.plain_module(), self.validation_X, self.loss)
-            current = -error
+            X_valid = self.validation_X
+            module = net.plain_module()
+            valid_loss, error = validation_metrics(module, X_valid, self.loss, self.penalty)
+            # "objective": minus the objective per sample (a VAE's ELBO at the mean).
+            current = -error if self.score == "reconstruction" else -valid_loss * X_valid.shape[1]
             net.history.record("valid_loss", valid_loss)
             net.history.record("valid_loss_best", valid_loss < self.best_valid_loss_)
             net.history.record("valid_score", current)
@@ -253,7 +266,7 @@ class AutoencoderNet(NeuralNet):
         return getattr(self.module_, "module", self.module_)
 
     def infer(self, x, **fit_params):
-        return self.module_(x)
+        return self.module_(x, generator=self.generator)
 
     def backward(self, loss):
         loss.backward()
@@ -272,7 +285,7 @@ class AutoencoderNet(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         output, code = y_pred
-        loss = self.criterion_(output, y_true)
+        loss = self.plain_module().reconstruction_loss(output, y_true)
         if training and self.penalty is not None:
             loss = loss + self.penalty(self.plain_module(), X, code, self.generator)
         return loss

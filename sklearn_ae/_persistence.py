@@ -112,6 +112,8 @@ def save_estimator(estimator, path):
     if hasattr(estimator, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
     fitted["output_config"] = dict(getattr(estimator, "_sklearn_output_config", {}))
+    if hasattr(estimator, "output_dtype_"):
+        fitted["output_dtype_"] = estimator.output_dtype_
     history = [{k: epoch[k] for k in _HISTORY_KEYS if k in epoch} for epoch in net.history]
     document = {
         "format": FORMAT,
@@ -273,6 +275,10 @@ def load_estimator(path, device=None):
         estimator.components_ = tensors["components_"]
     moments = {k[len(_MOMENTS) :]: v for k, v in tensors.items() if k.startswith(_MOMENTS)}
     estimator.code_moments_ = {**moments, **fitted.get("code_moments_", {})}
+    if "output_dtype_" in fitted:
+        if fitted["output_dtype_"] not in ("float32", "float64"):
+            raise ValueError(f"{path / _JSON} holds an invalid output_dtype_.")
+        estimator.output_dtype_ = fitted["output_dtype_"]
     output = fitted.get("output_config", {})
     if output.get("transform") is not None:
         estimator.set_output(transform=output["transform"])

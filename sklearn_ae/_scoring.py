@@ -26,6 +26,17 @@ _N_NEWTON_STEPS = 3
 _WIDE = 1.5
 
 
+def importance_estimate(log_weights):
+    """``log mean exp`` of (n, s) log importance weights per row, and its standard error.
+
+    The error is the delta-method standard error of the log of the mean weight.
+    """
+    s = log_weights.shape[1]
+    estimate = torch.logsumexp(log_weights, 1) - math.log(s)
+    weights = torch.exp(log_weights - log_weights.max(1, keepdim=True).values)
+    return estimate, weights.std(1) / (weights.mean(1) * math.sqrt(s))
+
+
 class _MarginalLikelihood:
     """``log p(x)`` under the fitted latent Gaussian, for batches of float64 rows."""
 
@@ -126,18 +137,14 @@ class _MarginalLikelihood:
         log_proposal = torch.logsumexp(log_components + log_shares[:, None, None], 0)
         flat = samples.reshape(n * s, self.rank)
         log_joint = self.log_joint(flat, X.repeat_interleave(s, 0)).reshape(n, s)
-        log_weights = log_joint - log_proposal
-        estimate = torch.logsumexp(log_weights, 1) - math.log(s)
-        weights = torch.exp(log_weights - log_weights.max(1, keepdim=True).values)
-        error = weights.std(1) / (weights.mean(1) * math.sqrt(s))
-        return estimate, error
+        return importance_estimate(log_joint - log_proposal)
 
 
 load_forward_mode()
 _FORWARD_MODE_LOCK = threading.Lock()
 
 
-class _RowDraws:
+class RowDraws:
     """Standard normal draws for each row, fixed by the seed and the row's values.
 
     One uniform point set, shifted per row by a hash of the row (a
@@ -223,7 +230,7 @@ class _ScoringMixin:
         model = _MarginalLikelihood(
             module, self.spec_.loss, self.code_mean_, self.code_covariance_, self.noise_variance_
         ).to(self.device_)
-        draws = _RowDraws(
+        draws = RowDraws(
             seed_sequence(self.random_state), n_importance_samples, model.rank, X.shape[1]
         ).to(self.device_)
         per_row = max(1, n_importance_samples, model.rank) * X.shape[1]

@@ -8,7 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.utils._param_validation import generate_invalid_param_val, make_constraint
 
-from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
+from sklearn_ae import (
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
 
 N_FEATURES, N_COMPONENTS = 6, 3
 CASES_TRIED = {"bad input": 0, "invalid parameter": 0}
@@ -21,6 +27,7 @@ ESTIMATORS = {
     "DenoisingAE": DenoisingAE(n_components=N_COMPONENTS, max_epochs=2),
     "SparseAE": SparseAE(n_components=N_COMPONENTS, k=2, max_epochs=2),
     "ContractiveAE": ContractiveAE(n_components=N_COMPONENTS, max_epochs=2),
+    "VariationalAE": VariationalAE(n_components=N_COMPONENTS, max_epochs=2),
 }
 DATA_METHODS = [
     "fit",

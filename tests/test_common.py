@@ -3,7 +3,13 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
+from sklearn_ae import (
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
 
 
 def _fast(estimator_class, **params):
@@ -22,6 +28,7 @@ ESTIMATORS = [
     _fast(SparseAE, k=1),
     _fast(ContractiveAE),
     _fast(ContractiveAE, jacobian_method="exact"),
+    _fast(VariationalAE),
 ]
 
 
@@ -44,7 +51,7 @@ def test_every_documented_attribute_exists_after_fit(estimator, digits):
             assert hasattr(fitted, name), name
 
 
-@pytest.mark.parametrize("cls", [ContractiveAE, DenoisingAE, SparseAE])
+@pytest.mark.parametrize("cls", [ContractiveAE, DenoisingAE, SparseAE, VariationalAE])
 def test_every_estimator_takes_every_shared_parameter_with_its_default(cls):
     import inspect
 

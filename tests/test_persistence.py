@@ -13,7 +13,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 import sklearn_ae
-from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
+from sklearn_ae import (
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
 from sklearn_ae.exceptions import DeviceFallbackWarning, VersionMismatchWarning
 
 ESTIMATORS = [
@@ -24,6 +30,7 @@ ESTIMATORS = [
     DenoisingAE(n_components=3, noise="salt_and_pepper", max_epochs=3, random_state=0),
     SparseAE(n_components=6, k=2, max_epochs=3, random_state=0),
     ContractiveAE(n_components=3, max_epochs=3, random_state=0),
+    VariationalAE(n_components=3, max_epochs=3, random_state=0),
 ]
 
 
