@@ -1,0 +1,197 @@
+"""VariationalAE on binarised MNIST: held-out likelihood against CPU time, and step cost.
+
+Binarised MNIST (threshold 0.5), 784-512-256-32 with a Bernoulli decoder,
+batch 128, Adam(lr=1e-3): the held-out negative log-likelihood (IWAE with
+``--iwae-samples`` importance samples, in nats) after each block of epochs,
+beside a hand-written PyTorch VAE of the same shape; then the time of a
+training epoch of VariationalAE against AutoencoderTransformer of the same
+widths, interleaved. One thread.
+
+    python benchmarks/bench_vae.py --mnist ../shared/data
+"""
+
+import math
+import statistics
+import time
+import warnings
+
+import numpy as np
+import torch
+from _common import base_parser, describe_machine, interleaved, load_data, pin_threads, print_table
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_ae import AutoencoderTransformer, VariationalAE
+
+HIDDEN, CODE = (512, 256), 32
+
+
+class HandVAE(torch.nn.Module):
+    def __init__(self, n_features, generator):
+        super().__init__()
+        self.trunk = torch.nn.Sequential(
+            torch.nn.Linear(n_features, HIDDEN[0]),
+            torch.nn.ReLU(),
+            torch.nn.Linear(HIDDEN[0], HIDDEN[1]),
+            torch.nn.ReLU(),
+        )
+        self.mean, self.log_var = torch.nn.Linear(HIDDEN[1], CODE), torch.nn.Linear(HIDDEN[1], CODE)
+        self.decoder = torch.nn.Sequential(
+            torch.nn.Linear(CODE, HIDDEN[1]),
+            torch.nn.ReLU(),
+            torch.nn.Linear(HIDDEN[1], HIDDEN[0]),
+            torch.nn.ReLU(),
+            torch.nn.Linear(HIDDEN[0], n_features),
+        )
+        for layer in self.modules():
+            if isinstance(layer, torch.nn.Linear):
+                torch.nn.init.xavier_uniform_(layer.weight, generator=generator)
+                torch.nn.init.zeros_(layer.bias)
+
+    def posterior(self, x):
+        hidden = self.trunk(x)
+        return self.mean(hidden), self.log_var(hidden)
+
+    def log_weights(self, x, n_samples, generator):
+        mean, log_var = self.posterior(x)
+        eps = torch.randn((x.shape[0], n_samples, CODE), generator=generator)
+        h = mean[:, None] + torch.exp(0.5 * log_var)[:, None] * eps
+        logits = self.decoder(h)
+        log_px = -torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, x[:, None].expand_as(logits), reduction="none"
+        ).sum(-1)
+        log_prior = -0.5 * (h**2).sum(-1)
+        log_q = -0.5 * ((eps**2).sum(-1) + log_var.sum(1)[:, None])
+        return log_px + log_prior - log_q
+
+
+def hand_iwae(model, X, n_samples):
+    generator = torch.Generator().manual_seed(1)
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(X), 20):
+            log_w = model.log_weights(X[start : start + 20], n_samples, generator)
+            total += float((torch.logsumexp(log_w, 1) - math.log(n_samples)).sum())
+    return -total / len(X)
+
+
+def hand_vae(X_train, X_test, blocks, epochs_per_block, iwae_samples):
+    generator = torch.Generator().manual_seed(0)
+    X = torch.from_numpy(X_train)
+    model = HandVAE(X.shape[1], generator)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    points, seconds = [], 0.0
+    for block in range(blocks):
+        start = time.process_time()
+        for _ in range(epochs_per_block):
+            order = torch.randperm(len(X), generator=generator)
+            for i in range(0, len(X), 128):
+                batch = X[order[i : i + 128]]
+                mean, log_var = model.posterior(batch)
+                eps = torch.randn(mean.shape, generator=generator)
+                logits = model.decoder(mean + torch.exp(0.5 * log_var) * eps)
+                rec = torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits, batch, reduction="sum"
+                )
+                kl = 0.5 * (torch.exp(log_var) + mean**2 - 1 - log_var).sum()
+                loss = (rec + kl) / len(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        seconds += time.process_time() - start
+        nll = hand_iwae(model.eval(), torch.from_numpy(X_test), iwae_samples)
+        model.train()
+        points.append(((block + 1) * epochs_per_block, seconds, nll))
+    return points
+
+
+def package_vae(X_train, X_test, blocks, epochs_per_block, iwae_samples):
+    vae = VariationalAE(
+        CODE,
+        hidden_layer_sizes=HIDDEN,
+        loss="bce",
+        batch_size=128,
+        max_epochs=epochs_per_block,
+        warm_start=True,
+        n_iter_no_change=10**6,
+        random_state=0,
+    )
+    points, seconds = [], 0.0
+    for block in range(blocks):
+        start = time.process_time()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            vae.fit(X_train)
+        seconds += time.process_time() - start
+        nll = -vae.score(X_test) if iwae_samples == 64 else None
+        if nll is None:
+            nll = -float(np.mean(vae.score_samples(X_test, n_importance_samples=iwae_samples)))
+        points.append(((block + 1) * epochs_per_block, seconds, nll))
+    return vae, points
+
+
+def main(argv=None):
+    parser = base_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--blocks", type=int, default=6)
+    parser.add_argument("--epochs-per-block", type=int, default=10)
+    parser.add_argument("--iwae-samples", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.blocks, args.epochs_per_block, args.iwae_samples, args.repeats = 1, 1, 8, 1
+    X_train, X_test, _, _, name = load_data(args.mnist, args.smoke)
+    X_train, X_test = (X_train > 0.5).astype(np.float32), (X_test > 0.5).astype(np.float32)
+    with pin_threads(args.threads):
+        print(describe_machine(args.threads))
+        print(f"data: {name}, binarised at 0.5; IWAE with {args.iwae_samples} samples")
+        hand = hand_vae(X_train, X_test, args.blocks, args.epochs_per_block, args.iwae_samples)
+        _, ours = package_vae(
+            X_train, X_test, args.blocks, args.epochs_per_block, args.iwae_samples
+        )
+        rows = [("hand-written VAE", *p) for p in hand] + [("VariationalAE", *p) for p in ours]
+        print_table(
+            ["contender", "epochs", "CPU s", "held-out NLL (nats)"],
+            [(c, e, f"{s:.1f}", f"{n:.2f}") for c, e, s, n in rows],
+        )
+        times, _ = interleaved(
+            {
+                "AutoencoderTransformer": lambda: _epoch(AutoencoderTransformer, X_train),
+                "VariationalAE": lambda: _epoch(VariationalAE, X_train),
+            },
+            args.repeats,
+        )
+        ratio = statistics.median(
+            v / a
+            for v, a in zip(times["VariationalAE"], times["AutoencoderTransformer"], strict=True)
+        )
+        print_table(
+            ["one-epoch fit", "median s", "/ AutoencoderTransformer"],
+            [
+                (
+                    "AutoencoderTransformer",
+                    f"{statistics.median(times['AutoencoderTransformer']):.3f}",
+                    "1.00x",
+                ),
+                (
+                    "VariationalAE",
+                    f"{statistics.median(times['VariationalAE']):.3f}",
+                    f"{ratio:.2f}x",
+                ),
+            ],
+        )
+
+
+def _epoch(cls, X_train):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cls(
+            CODE,
+            hidden_layer_sizes=HIDDEN,
+            loss="bce",
+            batch_size=128,
+            max_epochs=1,
+            random_state=0,
+        ).fit(X_train)
+
+
+if __name__ == "__main__":
+    main()
