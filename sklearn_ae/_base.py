@@ -73,6 +73,8 @@ class _BaseAutoencoder(
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "accelerator": [None, HasMethods(["prepare", "backward"])],
+        "image_shape": [tuple, list, None],
+        "conv_channels": [tuple, list],
     }
 
     # The module kind this estimator builds (a key of ``_modules.MODULE_KINDS``).
@@ -108,6 +110,8 @@ class _BaseAutoencoder(
         random_state=None,
         verbose=0,
         accelerator=None,
+        image_shape=None,
+        conv_channels=(32, 64),
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -131,6 +135,8 @@ class _BaseAutoencoder(
         self.random_state = random_state
         self.verbose = verbose
         self.accelerator = accelerator
+        self.image_shape = image_shape
+        self.conv_channels = conv_channels
 
     # ----------------------------------------------------------------- hooks
     def _architecture(self):
@@ -153,16 +159,57 @@ class _BaseAutoencoder(
                 "hidden_layer_sizes must be a tuple of positive integers, "
                 f"got {sizes!r}; use () for a single linear layer each way."
             )
+        self._image_shape(X.shape[1])  # raises for a width the images cannot have
         if self.loss == "bce" and X.size and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 f"loss='bce' needs X in [0, 1], got values in [{X.min():.4g}, "
                 f"{X.max():.4g}]; scale X with MinMaxScaler or use loss='mse'."
             )
 
+    def _image_shape(self, n_features):
+        """``image_shape`` as (channels, height, width), checked against the width of X."""
+        if self.image_shape is None:
+            return None
+        shape = tuple(self.image_shape)
+        if len(shape) == 2:
+            shape = (1, *shape)
+        valid = len(shape) == 3 and all(
+            isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in shape
+        )
+        if not valid:
+            raise ValueError(
+                f"image_shape={self.image_shape!r} must be (height, width) or (channels, "
+                "height, width) of positive ints, e.g. image_shape=(28, 28)."
+            )
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"X has {n_features} features, but image_shape={self.image_shape!r} needs "
+                f"{int(np.prod(shape))}; pass rows of channels * height * width pixels "
+                "or fix image_shape."
+            )
+        channels = self.conv_channels
+        if not channels or not all(
+            isinstance(c, Integral) and not isinstance(c, bool) and c > 0 for c in channels
+        ):
+            raise ValueError(
+                f"conv_channels must be a non-empty tuple of positive ints, got {channels!r}; "
+                "e.g. conv_channels=(32, 64)."
+            )
+        if self.tied_weights:
+            raise ValueError(
+                "tied_weights=True is not supported with image_shape (a transposed "
+                "convolution is not the transpose of a strided one); use tied_weights=False."
+            )
+        return tuple(int(n) for n in shape)
+
     def _network_spec(self, n_features):
         """The network the current parameters describe, for ``n_features`` inputs."""
+        image_shape = self._image_shape(n_features)
+        kind = self._module_kind
+        if image_shape is not None:
+            kind = "conv"
         fields = {
-            "kind": self._module_kind,
+            "kind": kind,
             "n_features": int(n_features),
             "n_components": int(self.n_components),
             "hidden_layer_sizes": tuple(int(s) for s in self.hidden_layer_sizes),
@@ -170,6 +217,8 @@ class _BaseAutoencoder(
             "code_activation": self.code_activation,
             "tied_weights": bool(self.tied_weights),
             "loss": self.loss,
+            "image_shape": image_shape,
+            "conv_channels": tuple(int(c) for c in self.conv_channels) if image_shape else (),
         }
         return NetworkSpec(**fields, **self._architecture())
 

@@ -121,6 +121,8 @@ class ContractiveAE(_BaseAutoencoder):
         random_state=None,
         verbose=0,
         accelerator=None,
+        image_shape=None,
+        conv_channels=(32, 64),
         alpha=1e-4,
         jacobian_method="auto",
     ):
@@ -147,19 +149,22 @@ class ContractiveAE(_BaseAutoencoder):
             random_state=random_state,
             verbose=verbose,
             accelerator=accelerator,
+            image_shape=image_shape,
+            conv_channels=conv_channels,
         )
         self.alpha = alpha
         self.jacobian_method = jacobian_method
 
     def _resolved_jacobian_method(self):
-        one_layer = len(self.hidden_layer_sizes) == 0
+        one_layer = len(self.hidden_layer_sizes) == 0 and self.image_shape is None
         if self.jacobian_method == "auto":
             return "analytic" if one_layer else "hutchinson"
         if self.jacobian_method == "analytic" and not one_layer:
             raise ValueError(
-                "jacobian_method='analytic' needs a one-layer encoder "
-                f"(hidden_layer_sizes=()), got hidden_layer_sizes="
-                f"{tuple(self.hidden_layer_sizes)}; use 'hutchinson', 'exact' or 'auto'."
+                "jacobian_method='analytic' needs a one-layer dense encoder "
+                f"(hidden_layer_sizes=(), image_shape=None), got hidden_layer_sizes="
+                f"{tuple(self.hidden_layer_sizes)}, image_shape={self.image_shape!r}; use "
+                "'hutchinson', 'exact' or 'auto'."
             )
         return self.jacobian_method
 

@@ -138,6 +138,8 @@ class DenoisingAE(_BaseAutoencoder):
         random_state=None,
         verbose=0,
         accelerator=None,
+        image_shape=None,
+        conv_channels=(32, 64),
         noise="gaussian",
         noise_level=0.1,
     ):
@@ -164,6 +166,8 @@ class DenoisingAE(_BaseAutoencoder):
             random_state=random_state,
             verbose=verbose,
             accelerator=accelerator,
+            image_shape=image_shape,
+            conv_channels=conv_channels,
         )
         self.noise = noise
         self.noise_level = noise_level

@@ -76,7 +76,17 @@ default="{code_activation}"
         started with ``accelerate launch`` or ``torchrun``: each process takes
         its share of the batches and gradients are averaged. Placement follows
         the accelerator (``device`` is ignored). Not pickled: a loaded model
-        has ``accelerator=None``."""
+        has ``accelerator=None``.
+    image_shape : tuple of int or None, default=None
+        ``(height, width)`` or ``(channels, height, width)`` of images stored
+        as flat rows (channels first, as ``X.reshape(n, channels, height,
+        width)`` reads them): the encoder becomes strided convolutions, the
+        decoder their mirror (transposed convolutions), with dense layers
+        (``hidden_layer_sizes``) between the last feature map and the code.
+        None: a fully connected network.
+    conv_channels : tuple of int, default=(32, 64)
+        Output channels of the encoder's 3x3, stride-2 convolutions (with
+        ``image_shape``); each halves the height and width, rounding up."""
 
 
 def core_parameters(code_activation="identity"):

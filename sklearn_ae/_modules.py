@@ -113,8 +113,9 @@ class AutoencoderModule(nn.Module):
         global RNG untouched and makes the result reproducible.
         """
         for param in self.parameters():
-            if param.ndim == 2:
-                fan_out, fan_in = param.shape
+            if param.ndim >= 2:  # Linear (out, in); convolutions (out, in, kh, kw)
+                receptive = math.prod(param.shape[2:])
+                fan_out, fan_in = param.shape[0] * receptive, param.shape[1] * receptive
                 bound = math.sqrt(6.0 / (fan_in + fan_out))
                 param.uniform_(-bound, bound, generator=generator)
             else:
@@ -228,6 +229,95 @@ class DenseAutoencoder(AutoencoderModule):
         return slope.pow(2) @ linear.weight.pow(2).sum(1)
 
 
+def conv_stack(image_shape, channels, activation, device):
+    """3x3 stride-2 convolutions and their mirror, sized to give back ``image_shape``.
+
+    Returns the encoder layers, the decoder layers and the flat size of the
+    last feature map.
+    """
+    sizes = [tuple(image_shape[1:])]
+    for _ in channels:
+        sizes.append(tuple(-(-n // 2) for n in sizes[-1]))  # ceil(n / 2)
+    widths = [image_shape[0], *channels]
+    # Dimensions counted from the end, so a single unbatched row works too (vmap).
+    encoder = [nn.Unflatten(-1, tuple(image_shape))]
+    for n_in, n_out in pairwise(widths):
+        conv = nn.Conv2d(n_in, n_out, 3, stride=2, padding=1, device=device)
+        encoder += [conv, ACTIVATIONS[activation].module()]
+    encoder.append(nn.Flatten(-3))
+    flat = widths[-1] * math.prod(sizes[-1])
+    decoder = [nn.Unflatten(-1, (widths[-1], *sizes[-1]))]
+    for i in range(len(channels), 0, -1):
+        # A stride-2 transposed convolution gives 2n - 1 (+1 with output_padding).
+        padding = tuple(t - (2 * n - 1) for t, n in zip(sizes[i - 1], sizes[i], strict=True))
+        decoder.append(
+            nn.ConvTranspose2d(
+                widths[i],
+                widths[i - 1],
+                3,
+                stride=2,
+                padding=1,
+                output_padding=padding,
+                device=device,
+            )
+        )
+        if i > 1:
+            decoder.append(ACTIVATIONS[activation].module())
+    decoder.append(nn.Flatten(-3))
+    return encoder, decoder, flat
+
+
+class ConvAutoencoder(AutoencoderModule):
+    """Strided convolutions to a dense code, and their mirror back to the image.
+
+    Rows stay flat outside (``n_features = channels * height * width``); the
+    module reshapes them. Dense layers (``hidden_layer_sizes``) join the last
+    feature map to the code.
+    """
+
+    def __init__(self, spec, device="meta"):
+        super().__init__(spec)
+        convs, deconvs, flat = conv_stack(
+            spec.image_shape, spec.conv_channels, spec.activation, device
+        )
+        widths = [flat, *spec.hidden_layer_sizes, spec.n_components]
+        encoder = list(convs)
+        for i, (n_in, n_out) in enumerate(pairwise(widths)):
+            last = i == len(widths) - 2
+            encoder += [
+                _linear(n_in, n_out, device),
+                ACTIVATIONS[spec.code_activation if last else spec.activation].module(),
+            ]
+        if spec.k is not None:
+            encoder.append(TopK(spec.k))
+        self.encoder = nn.Sequential(*encoder)
+        decoder = []
+        for n_in, n_out in pairwise(widths[::-1]):
+            decoder += [_linear(n_in, n_out, device), ACTIVATIONS[spec.activation].module()]
+        self.decoder = nn.Sequential(*decoder, *deconvs)
+
+    def first_layer_weight(self):
+        """The first convolution's kernels (out_channels, channels, 3, 3)."""
+        return next(m for m in self.encoder if isinstance(m, nn.Conv2d)).weight
+
+    def decoder_weights(self):
+        return [m.weight for m in self.decoder if isinstance(m, nn.Linear)]
+
+    def encoder_copy(self):
+        """A trained copy of the convolutional encoder, on the CPU, in training mode."""
+        return copy.deepcopy(self.encoder).cpu().train()
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, h):
+        return self.decoder(h)
+
+    def forward(self, x, generator=None):
+        code = self.encode(x)
+        return self.decode(code), code
+
+
 class VariationalAutoencoder(AutoencoderModule):
     """Gaussian encoder ``q(h|x) = N(mu(x), diag sigma^2(x))`` and a mirrored decoder.
 
@@ -323,7 +413,11 @@ class VariationalAutoencoder(AutoencoderModule):
             self.log_noise_variance.zero_()
 
 
-MODULE_KINDS = {"dense": DenseAutoencoder, "variational": VariationalAutoencoder}
+MODULE_KINDS = {
+    "dense": DenseAutoencoder,
+    "conv": ConvAutoencoder,
+    "variational": VariationalAutoencoder,
+}
 
 
 def module_shapes(spec):

@@ -90,7 +90,9 @@ def save_estimator(estimator, path):
             "save, or use pickle or skops for estimators with callbacks."
         )
     params["random_state"] = _encode_random_state(params["random_state"])
-    params["hidden_layer_sizes"] = list(params["hidden_layer_sizes"])
+    for name in ("hidden_layer_sizes", "conv_channels", "image_shape"):
+        if params[name] is not None:
+            params[name] = list(params[name])
     params["device"] = str(params["device"])
     net = estimator.net_
     tensors = {
@@ -202,7 +204,9 @@ def _parse(document, path):
     _check_versions(document)
     try:
         params = dict(document["params"])
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        for name in ("hidden_layer_sizes", "conv_channels", "image_shape"):
+            if params.get(name) is not None:  # JSON has lists; the parameters were tuples
+                params[name] = tuple(params[name])
         params["random_state"] = _decode_random_state(params["random_state"])
         estimator = ESTIMATORS[document["class"]](**params)
         estimator._validate_params()

@@ -101,6 +101,8 @@ class SparseAE(_BaseAutoencoder):
         random_state=None,
         verbose=0,
         accelerator=None,
+        image_shape=None,
+        conv_channels=(32, 64),
         alpha=1e-3,
         k=None,
     ):
@@ -127,6 +129,8 @@ class SparseAE(_BaseAutoencoder):
             random_state=random_state,
             verbose=verbose,
             accelerator=accelerator,
+            image_shape=image_shape,
+            conv_channels=conv_channels,
         )
         self.alpha = alpha
         self.k = k

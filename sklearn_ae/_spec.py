@@ -25,6 +25,8 @@ class NetworkSpec:
     tied_weights: bool
     loss: str
     k: int | None = None
+    image_shape: tuple | None = None  # (channels, height, width) of a "conv" kind
+    conv_channels: tuple = ()
 
     # Spec fields that are not estimator parameters.
     DERIVED = ("kind", "n_features")
@@ -32,6 +34,9 @@ class NetworkSpec:
     def to_dict(self):
         fields = dataclasses.asdict(self)
         fields["hidden_layer_sizes"] = list(self.hidden_layer_sizes)
+        fields["conv_channels"] = list(self.conv_channels)
+        if self.image_shape is not None:
+            fields["image_shape"] = list(self.image_shape)
         return fields
 
     @classmethod
@@ -45,6 +50,9 @@ class NetworkSpec:
             raise ValueError(f"not a network specification: {fields!r}")
         fields = dict(fields)
         fields["hidden_layer_sizes"] = tuple(fields.get("hidden_layer_sizes", ()))
+        fields["conv_channels"] = tuple(fields.get("conv_channels", ()))
+        if fields.get("image_shape") is not None:
+            fields["image_shape"] = tuple(fields["image_shape"])
         spec = cls(**fields)
         spec.validate()
         return spec
@@ -68,6 +76,16 @@ class NetworkSpec:
             problems.append(f"loss={self.loss!r}, tied_weights={self.tied_weights!r}")
         if self.k is not None and not positive_int(self.k):
             problems.append(f"k={self.k!r}")
+        if not all(positive_int(c) for c in self.conv_channels):
+            problems.append(f"conv_channels={self.conv_channels!r}")
+        if (self.kind == "conv") != (self.image_shape is not None):
+            problems.append(f"kind={self.kind!r} with image_shape={self.image_shape!r}")
+        if self.image_shape is not None and (
+            len(self.image_shape) != 3
+            or not all(positive_int(s) for s in self.image_shape)
+            or self.image_shape[0] * self.image_shape[1] * self.image_shape[2] != self.n_features
+        ):
+            problems.append(f"image_shape={self.image_shape!r} for n_features={self.n_features}")
         if problems:
             raise ValueError("invalid network specification: " + "; ".join(problems))
 

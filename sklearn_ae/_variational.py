@@ -122,6 +122,8 @@ class VariationalAE(_BaseAutoencoder):
         random_state=None,
         verbose=0,
         accelerator=None,
+        image_shape=None,
+        conv_channels=(32, 64),
         beta=1.0,
     ):
         super().__init__(
@@ -147,6 +149,8 @@ class VariationalAE(_BaseAutoencoder):
             random_state=random_state,
             verbose=verbose,
             accelerator=accelerator,
+            image_shape=image_shape,
+            conv_channels=conv_channels,
         )
         self.beta = beta
 
@@ -156,6 +160,11 @@ class VariationalAE(_BaseAutoencoder):
             raise ValueError(
                 f"VariationalAE has a Gaussian code, got code_activation="
                 f"{self.code_activation!r}; use code_activation='identity'."
+            )
+        if self.image_shape is not None:
+            raise ValueError(
+                "VariationalAE has no convolutional kind yet; use image_shape=None (a "
+                "dense VAE on the flat pixels), or a convolutional AutoencoderTransformer."
             )
         if self.tied_weights:
             raise ValueError(

@@ -72,6 +72,7 @@ _ARCHITECTURE_CHANGES = {
     "code_activation": "sigmoid",
     "tied_weights": True,
     "loss": "bce",
+    "image_shape": (8, 8),
 }
 
 
@@ -80,12 +81,15 @@ def _architecture_cases():
         for name, value in _ARCHITECTURE_CHANGES.items():
             yield cls, name, value
     yield SparseAE, "k", 2
+    for cls in CLASSES:  # from a convolutional network
+        yield cls, "conv_channels", (16,)
 
 
 @pytest.mark.parametrize(("cls", "name", "value"), list(_architecture_cases()))
 def test_set_params_after_fit_changes_nothing_fitted(small_digits, tmp_path, cls, name, value):
     X = small_digits[0]
-    est = _small(cls).fit(X)
+    conv = {"image_shape": (8, 8), "conv_channels": (4,)} if name == "conv_channels" else {}
+    est = _small(cls, **conv).fit(X)
     codes, recon = est.transform(X), est.inverse_transform(est.transform(X))
     est.set_params(**{name: value})
     for copy in (pickle.loads(pickle.dumps(est)), _saved_and_loaded(est, tmp_path)):
@@ -101,7 +105,8 @@ def test_set_params_after_fit_changes_nothing_fitted(small_digits, tmp_path, cls
         est.partial_fit(X)
     np.testing.assert_array_equal(est.transform(X), codes)  # nothing changed
     assert est.set_params(warm_start=False).fit(X).spec_.changed_parameters(est.spec_) == []
-    assert getattr(est.spec_, name) == (value if name != "hidden_layer_sizes" else (8,))
+    expected = {"hidden_layer_sizes": (8,), "image_shape": (1, 8, 8)}.get(name, value)
+    assert getattr(est.spec_, name) == expected
 
 
 def test_training_run_parameters_take_effect_on_the_next_warm_fit(small_digits):
