@@ -477,12 +477,15 @@ class _BaseAutoencoder(
         module = self.net_.plain_module()
         if dtype != np.float64:
             return module.eval()
-        # Every in-place update of a parameter bumps its version counter.
+        # Valid for this training run's net (each fit builds a new one: fused Adam
+        # updates weights without bumping their version counters) and these
+        # versions (any other in-place change of a parameter bumps them).
         versions = tuple(p._version for p in module.parameters())
         cached = _FLOAT64_COPIES.get(module)
-        if cached is None or cached[0] != versions:
-            cached = _FLOAT64_COPIES[module] = (versions, copy.deepcopy(module).double().eval())
-        return cached[1]
+        if cached is None or cached[0]() is not self.net_ or cached[1] != versions:
+            copied = copy.deepcopy(module).double().eval()
+            cached = _FLOAT64_COPIES[module] = (weakref.ref(self.net_), versions, copied)
+        return cached[2]
 
     def _validate_input(self, X, reset):
         try:

@@ -350,3 +350,16 @@ def test_pipeline_grid_search_over_pca_and_autoencoder(digits):
     assert len(scores) == 4 and np.all(scores > 0.2)  # chance is 0.1
     assert grid.best_params_["reduce__n_components"] == 8
     assert cross_val_score(_fast(max_epochs=3), X, cv=3).shape == (3,)
+
+
+def test_float64_inference_follows_every_warm_start(small_digits):
+    # Fused Adam updates the weights without bumping their version counters.
+    X = small_digits[0]
+    ae = _fast(warm_start=True, max_epochs=2).fit(X)
+    before = ae.transform(X)
+    ae.fit(X)
+    np.testing.assert_allclose(ae.transform(X), ae.transform(X.astype(np.float32)), atol=1e-5)
+    assert np.abs(ae.transform(X) - before).max() > 1e-4
+    ae.partial_fit(X)
+    np.testing.assert_allclose(ae.score_samples(X[:20]), ae.score_samples(X)[:20], rtol=1e-9)
+    np.testing.assert_allclose(ae.transform(X), ae.transform(X.astype(np.float32)), atol=1e-5)
