@@ -4,7 +4,7 @@ from . import metrics
 from ._autoencoder import AutoencoderTransformer
 from ._contractive import ContractiveAE
 from ._denoising import DenoisingAE
-from ._hashing import hamming_neighbors
+from ._hashing import HammingIndex, hamming_neighbors, hamming_radius_neighbors
 from ._persistence import load_estimator as _load_estimator
 from ._sparse import SparseAE
 from ._spec import NetworkSpec
@@ -45,7 +45,9 @@ __all__ = [
     "NetworkSpec",
     "SparseAE",
     "VariationalAE",
+    "HammingIndex",
     "hamming_neighbors",
+    "hamming_radius_neighbors",
     "load",
     "__version__",
     "metrics",
