@@ -1,0 +1,163 @@
+"""ONNX export of the estimators' ``transform``, for skl2onnx.
+
+Call :func:`register_converters` once; then ``skl2onnx.to_onnx`` converts any
+fitted estimator of this package, alone or inside a Pipeline, to an ONNX graph
+that onnxruntime runs without Python or PyTorch. The graph is written from the
+trained encoder's layers (every module kind exposes its encoder as a plain
+sequence of layers through ``encoder_copy``), with the weights as float32
+initialisers. Needs ``pip install skl2onnx onnxruntime`` (the ``[onnx]``
+extra).
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from ._modules import TopK
+from ._registry import ESTIMATORS
+
+__all__ = ["register_converters"]
+
+_OPSET = 13
+
+
+def _shape_calculator(operator):
+    from skl2onnx.common.data_types import FloatTensorType
+
+    check_is_fitted(operator.raw_operator)
+    n_rows = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = FloatTensorType([n_rows, operator.raw_operator.n_components_])
+
+
+class _Graph:
+    """Adds nodes and float32 initialisers to a skl2onnx container, uniquely named."""
+
+    def __init__(self, scope, container):
+        self.scope, self.container = scope, container
+
+    def name(self, seed):
+        return self.scope.get_unique_variable_name(seed)
+
+    def constant(self, seed, array, dtype=np.float32):
+        from onnx import TensorProto
+
+        array = np.asarray(array, dtype=dtype)
+        kind = {np.float32: TensorProto.FLOAT, np.int64: TensorProto.INT64}[dtype]
+        name = self.name(seed)
+        self.container.add_initializer(name, kind, list(array.shape), array.ravel().tolist())
+        return name
+
+    def node(self, op_type, inputs, output=None, **attrs):
+        output = output or self.name(op_type.lower())
+        self.container.add_node(
+            op_type,
+            inputs,
+            [output],
+            name=self.scope.get_unique_operator_name(op_type),
+            op_version=_OPSET,
+            **attrs,
+        )
+        return output
+
+
+def _activation(graph, layer, x):
+    if isinstance(layer, nn.ReLU):
+        return graph.node("Relu", [x])
+    if isinstance(layer, nn.Tanh):
+        return graph.node("Tanh", [x])
+    if isinstance(layer, nn.Sigmoid):
+        return graph.node("Sigmoid", [x])
+    if isinstance(layer, nn.ELU):
+        return graph.node("Elu", [x], alpha=float(layer.alpha))
+    if isinstance(layer, nn.GELU):  # x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))
+        scaled = graph.node("Mul", [x, graph.constant("inv_sqrt2", 2**-0.5)])
+        erf = graph.node("Add", [graph.node("Erf", [scaled]), graph.constant("one", 1.0)])
+        return graph.node("Mul", [graph.node("Mul", [x, erf]), graph.constant("half", 0.5)])
+    return None
+
+
+def _layer(graph, layer, x):
+    """The ONNX nodes of one encoder layer applied to ``x``; returns the output name."""
+    if isinstance(layer, nn.Identity):
+        return x
+    if isinstance(layer, nn.Linear):
+        weight = graph.constant("weight", layer.weight.detach().cpu().numpy())
+        bias = graph.constant("bias", layer.bias.detach().cpu().numpy())
+        return graph.node("Gemm", [x, weight, bias], transB=1)
+    if isinstance(layer, nn.Conv2d):
+        weight = graph.constant("kernel", layer.weight.detach().cpu().numpy())
+        bias = graph.constant("bias", layer.bias.detach().cpu().numpy())
+        return graph.node(
+            "Conv",
+            [x, weight, bias],
+            kernel_shape=list(layer.kernel_size),
+            strides=list(layer.stride),
+            pads=list(layer.padding) * 2,
+        )
+    if isinstance(layer, nn.Unflatten):
+        shape = graph.constant("shape", [-1, *layer.unflattened_size], dtype=np.int64)
+        return graph.node("Reshape", [x, shape])
+    if isinstance(layer, nn.Flatten):
+        return graph.node("Flatten", [x], axis=1)
+    if isinstance(layer, TopK):
+        k = graph.constant("k", [layer.k], dtype=np.int64)
+        values = graph.name("topk_values")
+        graph.container.add_node(
+            "TopK",
+            [x, k],
+            [values, graph.name("topk_indices")],
+            name=graph.scope.get_unique_operator_name("TopK"),
+            op_version=_OPSET,
+            axis=-1,
+        )
+        starts = graph.constant("start", [layer.k - 1], dtype=np.int64)
+        ends = graph.constant("end", [layer.k], dtype=np.int64)
+        axes = graph.constant("axis", [1], dtype=np.int64)
+        kth = graph.node("Slice", [values, starts, ends, axes])
+        keep = graph.node("Cast", [graph.node("GreaterOrEqual", [x, kth])], to=1)  # float
+        return graph.node("Mul", [x, keep])
+    out = _activation(graph, layer, x)
+    if out is None:
+        raise NotImplementedError(
+            f"The encoder layer {layer!r} has no ONNX conversion in sklearn_ae; "
+            "transform in Python, or open an issue naming the layer."
+        )
+    return out
+
+
+def _converter(scope, operator, container):
+    estimator = operator.raw_operator
+    encoder = estimator.net_.plain_module().encoder_copy()
+    layers = list(encoder) if isinstance(encoder, nn.Sequential) else [encoder]
+    graph = _Graph(scope, container)
+    x = operator.inputs[0].full_name
+    for layer in layers:
+        x = _layer(graph, layer, x)
+    graph.node("Identity", [x], output=operator.outputs[0].full_name)
+
+
+def register_converters():
+    """Register every estimator of this package with skl2onnx (idempotent).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl2onnx import to_onnx
+    >>> from sklearn_ae import AutoencoderTransformer
+    >>> from sklearn_ae.onnx import register_converters
+    >>> register_converters()
+    >>> X = np.random.default_rng(0).random((50, 6)).astype(np.float32)
+    >>> ae = AutoencoderTransformer(2, max_epochs=2, random_state=0).fit(X)
+    >>> onnx_model = to_onnx(ae, X[:1])
+    """
+    try:
+        from skl2onnx import update_registered_converter
+    except ImportError as error:
+        raise ImportError(
+            "ONNX export needs skl2onnx and onnxruntime: pip install skl2onnx onnxruntime "
+            "(or sklearn_ae's [onnx] extra)."
+        ) from error
+    for cls in ESTIMATORS.values():
+        update_registered_converter(
+            cls, f"SklearnAE{cls.__name__}", _shape_calculator, _converter, overwrite=True
+        )

@@ -1,0 +1,87 @@
+"""ONNX export: onnxruntime gives what transform gives, alone and in a Pipeline."""
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_ae import (
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
+
+skl2onnx = pytest.importorskip("skl2onnx")
+onnxruntime = pytest.importorskip("onnxruntime")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _registered():
+    from sklearn_ae.onnx import register_converters
+
+    register_converters()
+
+
+def _run(onnx_model, X):
+    session = onnxruntime.InferenceSession(
+        onnx_model.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+ESTIMATORS = [
+    AutoencoderTransformer(4, hidden_layer_sizes=(16, 8)),
+    AutoencoderTransformer(4, activation="gelu", code_activation="tanh", tied_weights=True),
+    AutoencoderTransformer(4, activation="elu", code_activation="sigmoid"),
+    DenoisingAE(4, noise="masking"),
+    SparseAE(8, k=3),
+    ContractiveAE(4, hidden_layer_sizes=()),
+    AutoencoderTransformer(4, image_shape=(8, 8), conv_channels=(4, 8)),
+    SparseAE(8, k=2, image_shape=(8, 8), conv_channels=(4,), hidden_layer_sizes=()),
+    VariationalAE(4),
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_onnxruntime_matches_transform(small_digits, estimator):
+    X = small_digits[0].astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.set_params(max_epochs=3, random_state=0).fit(X)
+    (codes,) = _run(skl2onnx.to_onnx(estimator, X[:1]), X)
+    np.testing.assert_allclose(codes, estimator.transform(X), rtol=1e-5, atol=1e-5)
+
+
+def test_a_whole_pipeline_converts(small_digits):
+    X, y = small_digits[0].astype(np.float32) * 16, small_digits[1]
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("ae", AutoencoderTransformer(8, max_epochs=5, random_state=0)),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe.fit(X, y)
+    onnx_model = skl2onnx.to_onnx(pipe, X[:1], options={"zipmap": False})
+    labels, probabilities = _run(onnx_model, X)
+    np.testing.assert_array_equal(labels, pipe.predict(X))
+    np.testing.assert_allclose(probabilities, pipe.predict_proba(X), atol=1e-5)
+
+
+def test_unfitted_estimators_and_a_missing_skl2onnx_are_refused_clearly(monkeypatch):
+    with pytest.raises(NotFittedError):
+        skl2onnx.to_onnx(AutoencoderTransformer(), np.zeros((1, 4), np.float32))
+    from sklearn_ae.onnx import register_converters
+
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)
+    with pytest.raises(ImportError, match="pip install skl2onnx onnxruntime"):
+        register_converters()
