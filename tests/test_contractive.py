@@ -127,5 +127,5 @@ def test_auto_picks_analytic_for_one_layer_else_hutchinson():
 
 
 def test_analytic_rejects_deeper_encoders(small_digits):
-    with pytest.raises(ValueError, match=r"jacobian_method='analytic' needs a one-layer encoder"):
+    with pytest.raises(ValueError, match=r"jacobian_method='analytic' needs a one-layer dense"):
         ContractiveAE(jacobian_method="analytic", hidden_layer_sizes=(8,)).fit(small_digits[0])
