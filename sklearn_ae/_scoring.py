@@ -202,7 +202,8 @@ class _ScoringMixin:
         moments.update(X, codes, residuals)
         mean = moments.code_mean_and_covariance()[0]
         mean_code = to_tensor(mean[None], self.device_, dtype)
-        jacobian = torch.func.jacrev(lambda h: decode(module, h, loss))(mean_code)
+        with _FORWARD_MODE_LOCK:  # k forward passes, where reverse mode needs d
+            jacobian = torch.func.jacfwd(lambda h: decode(module, h, loss))(mean_code)
         jacobian = jacobian[0, :, 0, :].detach().cpu().numpy().astype(np.float64)  # (d, k)
         self.code_mean_, self.code_covariance_, self.noise_variance_ = fit_latent_gaussian(
             moments, jacobian
