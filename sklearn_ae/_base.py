@@ -15,6 +15,7 @@ import weakref
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -28,7 +29,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
 
-from ._data import TensorData, map_rows, on_device
+from ._data import TensorData, map_rows, on_device, to_tensor
 from ._device import available_device, resolve_device, warn_if_gpu_shared
 from ._engine import ConvergenceMonitor, make_net
 from ._inference import decode, reconstruct
@@ -38,9 +39,19 @@ from ._persistence import save_estimator
 from ._scoring import _ScoringMixin
 from ._spec import NetworkSpec
 from ._state import net_state, restore_net_state
-from ._validation import FLOAT_DTYPES, SPARSE_FORMATS, generator, seed_sequence, with_fix
+from ._validation import (
+    FLOAT_DTYPES,
+    SPARSE_FORMATS,
+    check_missing,
+    column_fill_values,
+    generator,
+    seed_sequence,
+    with_fix,
+)
 from .exceptions import BottleneckWarning
 
+# Passes of "fill the holes with the reconstruction" for rows with missing entries.
+_COMPLETION_PASSES = 3
 # Largest input (in values) that skips scikit-learn's validation when it is a
 # plain finite float array; larger inputs amortise the validation anyway.
 _FAST_PATH_VALUES = 2**16
@@ -163,11 +174,13 @@ class _BaseAutoencoder(
                 f"got {sizes!r}; use () for a single linear layer each way."
             )
         self._image_shape(X.shape[1])  # raises for a width the images cannot have
-        if self.loss == "bce" and X.size and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                f"loss='bce' needs X in [0, 1], got values in [{X.min():.4g}, "
-                f"{X.max():.4g}]; scale X with MinMaxScaler or use loss='mse'."
-            )
+        if self.loss == "bce" and X.size:
+            low, high = (X.min(), X.max()) if sp.issparse(X) else (np.nanmin(X), np.nanmax(X))
+            if low < 0 or high > 1:
+                raise ValueError(
+                    f"loss='bce' needs X in [0, 1], got values in [{low:.4g}, "
+                    f"{high:.4g}]; scale X with MinMaxScaler or use loss='mse'."
+                )
 
     def _image_shape(self, n_features):
         """``image_shape`` as (channels, height, width), checked against the width of X."""
@@ -277,7 +290,16 @@ class _BaseAutoencoder(
         return X[np.sort(order[n_valid:])], X[np.sort(order[:n_valid])]
 
     def _engine(
-        self, module, device, *, generators, monitor=None, X_train=None, penalty=None, previous=None
+        self,
+        module,
+        device,
+        *,
+        generators,
+        monitor=None,
+        X_train=None,
+        penalty=None,
+        fill=None,
+        previous=None,
     ):
         """Configure the engine for one training run of ``module``, once.
 
@@ -308,6 +330,7 @@ class _BaseAutoencoder(
             verbose=self.verbose if monitor is not None else 0,
             optimizer_state=optimizer_state,
             previous_history=history,
+            fill=fill,
             accelerator=self.accelerator if monitor is not None else None,
         )
 
@@ -354,6 +377,7 @@ class _BaseAutoencoder(
             if self.accelerator is not None:
                 device = str(self.accelerator.device)
             module = build_module(spec, generator(seeds[0]))
+            self.fill_values_ = column_fill_values(X)
             # Each data-parallel process draws its own noise for its own batches.
             generators = (
                 generator(seeds[1]),
@@ -363,6 +387,8 @@ class _BaseAutoencoder(
         X_train, X_valid = self._split_validation(X, seeds[3]) if validation else (X, None)
         X_train = on_device(X_train, device)
         penalty = self._make_penalty()
+        has_missing = not sp.issparse(X) and bool(np.isnan(X).any())
+        fill = to_tensor(self.fill_values_, device) if has_missing else None
         monitor = ConvergenceMonitor(
             self.tol,
             self.n_iter_no_change,
@@ -370,6 +396,7 @@ class _BaseAutoencoder(
             validation_X=None if X_valid is None else on_device(X_valid, device),
             penalty=penalty,
             score=self._validation_score,
+            fill=fill,
         )
         net = self._engine(
             module,
@@ -378,6 +405,7 @@ class _BaseAutoencoder(
             monitor=monitor,
             X_train=X_train,
             penalty=penalty,
+            fill=fill,
             previous=previous,
         )
         n_before = len(net.history)
@@ -483,8 +511,8 @@ class _BaseAutoencoder(
             return module.eval() if module.training else module
         # Valid for this training run's net (each fit builds a new one: fused Adam
         # updates weights without bumping their version counters) and these
-        # versions (any other in-place change of a parameter bumps them).
-        versions = tuple(p._version for p in module.parameters())
+        # versions (any other in-place change of a parameter or buffer bumps them).
+        versions = tuple(t._version for t in (*module.parameters(), *module.buffers()))
         cached = _FLOAT64_COPIES.get(module)
         if cached is None or cached[0]() is not self.net_ or cached[1] != versions:
             copied = copy.deepcopy(module).double().eval()
@@ -492,14 +520,47 @@ class _BaseAutoencoder(
         return cached[2]
 
     def _validate_input(self, X, reset):
+        """Validated X: NaN marks a missing entry; a row must have an observed one."""
         try:
-            return validate_data(
-                self, X, dtype=FLOAT_DTYPES, accept_sparse=SPARSE_FORMATS, reset=reset
+            X = validate_data(
+                self,
+                X,
+                dtype=FLOAT_DTYPES,
+                accept_sparse=SPARSE_FORMATS,
+                ensure_all_finite="allow-nan",
+                reset=reset,
             )
         except (ValueError, TypeError) as error:
             raise with_fix(error) from error
+        check_missing(X)
+        return X
+
+    def _complete(self, X):
+        """``X`` with its missing entries filled, and the mask of observed entries.
+
+        Missing entries start at ``fill_values_`` and are replaced by the
+        reconstruction, a few times over, so that the code of a row with holes
+        is consistent with its observed entries. Complete data passes through.
+        """
+        if sp.issparse(X) or not np.isnan(X).any():
+            return X, None
+        observed = ~np.isnan(X)
+        completed = np.where(observed, X, self.fill_values_.astype(X.dtype))
+        module = self._fitted_module(X.dtype)
+        loss = self.spec_.loss
+        for _ in range(_COMPLETION_PASSES):
+            recon = map_rows(
+                lambda batch: reconstruct(module, batch, loss), completed, self.device_
+            )
+            completed = np.where(observed, X, recon)
+        return completed, observed
 
     def _validated(self, X):
+        """Validated ``X``, missing entries completed (see ``_complete``)."""
+        return self._validated_with_mask(X)[0]
+
+    def _validated_with_mask(self, X):
+        """Validated, completed ``X`` and its mask of observed entries (None if complete)."""
         check_is_fitted(self)
         # Fast path for what serving passes most: a plain finite float array of the
         # fitted width, fitted without feature names. scikit-learn's dataframe
@@ -515,8 +576,8 @@ class _BaseAutoencoder(
             and not hasattr(self, "feature_names_in_")
             and np.isfinite(X).all()
         ):
-            return X
-        return self._validate_input(X, reset=False)
+            return X, None
+        return self._complete(self._validate_input(X, reset=False))
 
     def transform(self, X):
         """Encode ``X`` into the learned code.
@@ -588,6 +649,7 @@ class _BaseAutoencoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = True
         return tags
 
     # ---------------------------------------------------------- persistence

@@ -54,11 +54,14 @@ def on_device(X, device):
 
 
 def feature_range(data):
-    """Per-feature minimum and maximum of ``on_device`` data, as tensors."""
+    """Per-feature minimum and maximum of ``on_device`` data, as tensors, NaN ignored."""
     if isinstance(data, SparseRows):
         low, high = data.X.min(axis=0), data.X.max(axis=0)
         return tuple(to_tensor(m.toarray().ravel(), data.device) for m in (low, high))
-    return data.min(0).values, data.max(0).values
+    missing = torch.isnan(data)
+    low = torch.where(missing, torch.inf, data).min(0).values
+    high = torch.where(missing, -torch.inf, data).max(0).values
+    return low, high
 
 
 class SliceLoader:

@@ -63,7 +63,7 @@ class Penalty:
         raise NotImplementedError
 
 
-def validation_metrics(module, X, loss, penalty=None):
+def validation_metrics(module, X, loss, penalty=None, fill=None):
     """The training objective per element and the mean summed squared error on ``X``.
 
     Computed in eval mode and in batches, so it is the same whatever the
@@ -77,12 +77,17 @@ def validation_metrics(module, X, loss, penalty=None):
     with torch.no_grad():
         for start in range(0, X.shape[0], batch_size):
             batch = X[start : start + batch_size]
-            output, code = module(batch)
-            objective = module.reconstruction_loss(output, batch)
+            observed = None if fill is None else ~torch.isnan(batch)
+            inputs = batch if fill is None else torch.where(observed, batch, fill)
+            output, code = module(inputs)
+            objective = module.reconstruction_loss(output, batch, observed)
             if penalty is not None and penalty.in_objective:
-                objective = objective + penalty(module, batch, code, None)
+                objective = objective + penalty(module, inputs, code, None)
             total_loss += float(objective) * batch.numel()
             recon = torch.sigmoid(output) if loss == "bce" else output
+            if observed is not None:  # missing entries count as reconstructed
+                recon = torch.where(observed, recon, batch.nan_to_num())
+                batch = batch.nan_to_num()
             total_error += float(squared_error(batch, recon).sum())
     module.train(was_training)
     return total_loss / (X.shape[0] * X.shape[1]), total_error / X.shape[0]
@@ -102,8 +107,16 @@ class ConvergenceMonitor(Callback):
     """
 
     def __init__(
-        self, tol, n_iter_no_change, loss, validation_X=None, penalty=None, score="reconstruction"
+        self,
+        tol,
+        n_iter_no_change,
+        loss,
+        validation_X=None,
+        penalty=None,
+        score="reconstruction",
+        fill=None,
     ):
+        self.fill = fill
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.loss = loss
@@ -140,7 +153,9 @@ class ConvergenceMonitor(Callback):
         else:
             X_valid = self.validation_X
             module = net.plain_module()
-            valid_loss, error = validation_metrics(module, X_valid, self.loss, self.penalty)
+            valid_loss, error = validation_metrics(
+                module, X_valid, self.loss, self.penalty, self.fill
+            )
             # "objective": minus the objective per sample (a VAE's ELBO at the mean).
             current = -error if self.score == "reconstruction" else -valid_loss * X_valid.shape[1]
             net.history.record("valid_loss", valid_loss)
@@ -217,9 +232,11 @@ class AutoencoderNet(NeuralNet):
         monitor=None,
         optimizer_state=None,
         previous_history=None,
+        fill=None,
         **kwargs,
     ):
         super().__init__(module, *args, **kwargs)
+        self.fill = fill
         self.corruption = corruption
         self.penalty = penalty
         self.generator = generator
@@ -274,6 +291,8 @@ class AutoencoderNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = batch
+        if self.fill is not None:  # missing entries: the input gets the fill values
+            Xi = torch.where(torch.isnan(yi), self.fill, yi)
         if self.corruption is not None:
             Xi = self.corruption(Xi, self.generator)
         if self.penalty is not None and self.penalty.needs_input_grad:
@@ -285,7 +304,8 @@ class AutoencoderNet(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         output, code = y_pred
-        loss = self.plain_module().reconstruction_loss(output, y_true)
+        observed = None if self.fill is None else ~torch.isnan(y_true)
+        loss = self.plain_module().reconstruction_loss(output, y_true, observed)
         if training and self.penalty is not None:
             loss = loss + self.penalty(self.plain_module(), X, code, self.generator)
         return loss
@@ -362,9 +382,14 @@ def make_net(
     penalty=None,
     optimizer_state=None,
     previous_history=None,
+    fill=None,
     accelerator=None,
 ):
-    """Build and initialise the engine for one training run of ``module``."""
+    """Build and initialise the engine for one training run of ``module``.
+
+    ``fill`` (a tensor of per-feature values) marks data with missing entries
+    (NaN): the network sees them filled, and the loss counts observed entries only.
+    """
     net_class, extra = AutoencoderNet, {}
     if accelerator is not None:
         net_class = _accelerated_net_class()
@@ -396,6 +421,7 @@ def make_net(
         penalty=penalty,
         optimizer_state=optimizer_state,
         previous_history=previous_history,
+        fill=fill,
         device=device,
         verbose=verbose,
         **extra,

@@ -69,6 +69,10 @@ def _linear(n_in, n_out, device):
     return nn.Linear(n_in, n_out, device=device)
 
 
+def _observed_mean(values, observed):
+    return (values * observed).sum() / observed.sum().clamp_min(1)
+
+
 class AutoencoderModule(nn.Module):
     """What every module kind offers the estimators and the engine.
 
@@ -82,11 +86,23 @@ class AutoencoderModule(nn.Module):
         super().__init__()
         self.loss = spec.loss
 
-    def reconstruction_loss(self, output, target):
-        """The training criterion, a mean per element (BCE on logits, or squared error)."""
+    def reconstruction_loss(self, output, target, observed=None):
+        """The training criterion, a mean per element (BCE on logits, or squared error).
+
+        With ``observed`` (a boolean mask of the entries of ``target`` that are
+        not missing) the mean runs over observed entries only.
+        """
+        if observed is None:
+            if self.loss == "bce":
+                return F.binary_cross_entropy_with_logits(output, target)
+            return F.mse_loss(output, target)
+        return _observed_mean(self._elementwise(output, target, observed), observed)
+
+    def _elementwise(self, output, target, observed):
+        target = torch.where(observed, target, torch.zeros_like(target))
         if self.loss == "bce":
-            return F.binary_cross_entropy_with_logits(output, target)
-        return F.mse_loss(output, target)
+            return F.binary_cross_entropy_with_logits(output, target, reduction="none")
+        return (output - target) ** 2
 
     # Kinds override what applies to them.
     is_affine = False
@@ -385,25 +401,32 @@ class VariationalAutoencoder(AutoencoderModule):
             h = mean + torch.exp(0.5 * log_variance) * eps
         return self.decode(h), torch.cat([mean, log_variance], 1)
 
-    def reconstruction_loss(self, output, target):
+    def reconstruction_loss(self, output, target, observed=None):
         if self.loss == "bce":
-            return F.binary_cross_entropy_with_logits(output, target)
+            return super().reconstruction_loss(output, target, observed)
         # Gaussian negative log-likelihood per element at the variance that
         # maximises it for this batch, the mean squared error (a "calibrated
         # decoder", Rybkin et al. 2021): a learned variance parameter moved
         # too slowly under Adam at lr=1e-3 and left the ELBO 20 nats short.
-        mse = F.mse_loss(output, target)
+        if observed is None:
+            mse = F.mse_loss(output, target)
+        else:
+            mse = _observed_mean(self._elementwise(output, target, observed), observed)
         return 0.5 * (torch.log(mse + 1e-12) + 1 + math.log(2 * math.pi))
 
-    def log_likelihood(self, output, X):
-        """``log p(x | h)`` per row, for decoder outputs ``output`` (n, d)."""
+    def log_likelihood(self, output, X, observed=None):
+        """``log p(x | h)`` per row over the observed entries, for decoder outputs (n, d)."""
+        target = X.expand_as(output)
+        observed = (
+            torch.ones_like(target, dtype=torch.bool)
+            if observed is None
+            else (observed.expand_as(output))
+        )
         if self.loss == "bce":
-            target = X.expand_as(output)
-            return -F.binary_cross_entropy_with_logits(output, target, reduction="none").sum(-1)
+            return -(self._elementwise(output, target, observed) * observed).sum(-1)
         log_var = self.log_noise_variance
-        d = X.shape[-1]
-        fit = ((X - output) ** 2).sum(-1) * torch.exp(-log_var)
-        return -0.5 * (fit + d * (log_var + math.log(2 * math.pi)))
+        fit = (self._elementwise(output, target, observed) * observed).sum(-1) * torch.exp(-log_var)
+        return -0.5 * (fit + observed.sum(-1) * (log_var + math.log(2 * math.pi)))
 
     @torch.no_grad()
     def reset_parameters(self, generator):

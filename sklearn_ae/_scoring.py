@@ -8,6 +8,7 @@ import threading
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from ._data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
@@ -62,43 +63,50 @@ class _MarginalLikelihood:
     def _mean_of_one(self, eps):
         return self._decoded(eps[None])[0]
 
-    def log_joint(self, eps, X):
-        """``log N(x; g(mu + L eps), s^2 I) + log N(eps; 0, I)`` per row."""
-        d = X.shape[1]
-        fit = squared_error(X, self._decoded(eps)) / self.noise
-        prior = (eps**2).sum(1) + self.rank * math.log(2 * math.pi)
-        return -0.5 * (fit + d * math.log(2 * math.pi * self.noise) + prior)
+    def log_joint(self, eps, X, observed):
+        """``log N(x_o; g(mu + L eps)_o, s^2 I) + log N(eps; 0, I)`` per row.
 
-    def _precision(self, eps):
-        jacobian = self.jacobian(eps)  # (n, d, r)
+        Only the observed entries ``o`` of ``x`` count (missing ones are
+        integrated out, which for an isotropic Gaussian is dropping them).
+        """
+        residual = (X - self._decoded(eps)) * observed
+        fit = (residual**2).sum(1) / self.noise
+        prior = (eps**2).sum(1) + self.rank * math.log(2 * math.pi)
+        return -0.5 * (fit + observed.sum(1) * math.log(2 * math.pi * self.noise) + prior)
+
+    def _precision(self, eps, observed):
+        jacobian = self.jacobian(eps) * observed[:, :, None]  # (n, d, r), observed rows
         eye = torch.eye(self.rank, dtype=eps.dtype, device=eps.device)
         return jacobian, jacobian.transpose(1, 2) @ jacobian / self.noise + eye
 
-    def posterior_mode(self, X, n_steps):
+    def posterior_mode(self, X, observed, n_steps):
         """Gauss-Newton from the encoder's code; a step is kept only where it helps."""
         eps = (self.module.encode(X) - self.mean) @ self.pseudo_inverse.T
-        current = self.log_joint(eps, X)
+        current = self.log_joint(eps, X, observed)
         for _ in range(1 if self.exact else n_steps):
-            jacobian, precision = self._precision(eps)
-            residual = (X - self._decoded(eps)) / self.noise
+            jacobian, precision = self._precision(eps, observed)
+            residual = (X - self._decoded(eps)) * observed / self.noise
             gradient = (jacobian.transpose(1, 2) @ residual[:, :, None])[:, :, 0] - eps
             proposal = eps + torch.linalg.solve(precision, gradient)
-            value = self.log_joint(proposal, X)
+            value = self.log_joint(proposal, X, observed)
             better = value > current
             eps = torch.where(better[:, None], proposal, eps)
             current = torch.where(better, value, current)
         return eps, current
 
-    def __call__(self, X, draws, n_steps=_N_NEWTON_STEPS):
+    def __call__(self, X, draws, observed, n_steps=_N_NEWTON_STEPS):
         """Estimates of ``log p(x)`` and their standard errors, one per row.
 
-        ``draws`` (n_rows, n_samples, r) are standard normal; with an affine
-        decoder (or no draws) the Laplace value at the mode is returned, exact then.
+        ``draws`` (n_rows, n_samples, r) are standard normal; ``observed``
+        (n_rows, d) marks the entries that count (1.0) and the missing ones
+        (0.0). With an affine decoder (or no draws) the Laplace value at the
+        mode is returned, exact then.
         """
         if self.rank == 0:  # no code variance left: x ~ N(g(mu), s^2 I)
-            return self.log_joint(X.new_zeros(X.shape[0], 0), X), X.new_zeros(X.shape[0])
-        mode, at_mode = self.posterior_mode(X, n_steps)
-        _, precision = self._precision(mode)
+            zero = X.new_zeros(X.shape[0])
+            return self.log_joint(X.new_zeros(X.shape[0], 0), X, observed), zero
+        mode, at_mode = self.posterior_mode(X, observed, n_steps)
+        _, precision = self._precision(mode, observed)
         cholesky = torch.linalg.cholesky(precision)  # precision = R R^T
         half_log_det = torch.log(torch.diagonal(cholesky, dim1=1, dim2=2)).sum(1)
         log_norm = -0.5 * self.rank * math.log(2 * math.pi)
@@ -136,7 +144,8 @@ class _MarginalLikelihood:
         log_shares = torch.log(torch.as_tensor(shares, dtype=X.dtype, device=X.device))
         log_proposal = torch.logsumexp(log_components + log_shares[:, None, None], 0)
         flat = samples.reshape(n * s, self.rank)
-        log_joint = self.log_joint(flat, X.repeat_interleave(s, 0)).reshape(n, s)
+        repeated = (X.repeat_interleave(s, 0), observed.repeat_interleave(s, 0))
+        log_joint = self.log_joint(flat, *repeated).reshape(n, s)
         return importance_estimate(log_joint - log_proposal)
 
 
@@ -170,6 +179,13 @@ class RowDraws:
         return math.sqrt(2) * torch.erfinv(2 * uniform - 1)
 
 
+def with_mask(X, observed):
+    """``[X | observed]`` as one float array (1.0 where observed), so batches keep both."""
+    mask = np.ones(X.shape) if observed is None else observed.astype(np.float64)
+    dense = X.toarray() if sp.issparse(X) else X
+    return np.hstack([dense, mask])
+
+
 class _ScoringMixin:
     """``score``, ``score_samples`` and ``reconstruction_error`` of the estimators."""
 
@@ -182,6 +198,7 @@ class _ScoringMixin:
         if X.shape[0] > _DENSITY_ROWS:  # bounded cost, whatever the data size
             rows = np.random.default_rng(seed).choice(X.shape[0], _DENSITY_ROWS, replace=False)
             X = X[np.sort(rows)]
+        X, observed = self._complete(X)
         # The module's own precision (float32 unless made double): this runs at the
         # end of every fit, and a float64 copy of the network took 8% of a fit.
         module = self.net_.plain_module().eval()
@@ -195,6 +212,8 @@ class _ScoringMixin:
 
         stats = map_rows(codes_and_errors, X, self.device_, dtype=dtype).astype(np.float64)
         codes, residuals = stats[:, :-1], stats[:, -1]
+        if observed is not None:  # completed entries fit by construction: scale up
+            residuals = residuals * X.shape[1] / observed.sum(1)
         if incremental and hasattr(self, "code_moments_"):
             moments = CodeMoments.from_arrays(self.code_moments_)
         else:
@@ -226,7 +245,8 @@ class _ScoringMixin:
 
     def _log_likelihood(self, X, n_importance_samples):
         """Per-row estimates of ``log p(x)`` and their standard errors (float64)."""
-        X = self._validated(X)
+        X, observed = self._validated_with_mask(X)
+        stacked = with_mask(X, observed)
         module = self._fitted_module(np.float64)
         model = _MarginalLikelihood(
             module, self.spec_.loss, self.code_mean_, self.code_covariance_, self.noise_variance_
@@ -238,12 +258,13 @@ class _ScoringMixin:
         batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // per_row)
 
         def per_batch(batch):
+            batch, mask = batch.chunk(2, dim=1)
             # Forward-mode autodiff keeps process-wide state: one thread at a time.
             with _FORWARD_MODE_LOCK, torch.enable_grad():
-                estimate, error = model(batch, draws(batch))
+                estimate, error = model(batch, draws(batch), mask)
             return torch.stack([estimate, error], 1)
 
-        out = map_rows(per_batch, X, self.device_, batch_size=batch_size, dtype=np.float64)
+        out = map_rows(per_batch, stacked, self.device_, batch_size=batch_size, dtype=np.float64)
         return out[:, 0], out[:, 1], X.dtype
 
     def score_samples(self, X, n_importance_samples=N_IMPORTANCE_SAMPLES):
@@ -301,13 +322,15 @@ class _ScoringMixin:
         Returns
         -------
         errors : ndarray of shape (n_samples,)
-            ``||x - inverse_transform(transform(x))||^2`` per sample; 0 is perfect.
+            ``||x - inverse_transform(transform(x))||^2`` per sample, over its
+            observed (non-NaN) features; 0 is perfect.
         """
-        X = self._validated(X)
+        X, observed = self._validated_with_mask(X)
         module = self._fitted_module(X.dtype)
         loss = self.spec_.loss
-        return map_rows(
-            lambda batch: squared_error(batch, decode(module, module.encode(batch), loss)),
+        errors = map_rows(
+            lambda batch: (batch - decode(module, module.encode(batch), loss)) ** 2,
             X,
             self.device_,
         )
+        return (errors if observed is None else errors * observed).sum(1, dtype=X.dtype)

@@ -13,7 +13,7 @@ from ._data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from ._docs import Substitution
 from ._engine import Penalty
 from ._registry import register_estimator
-from ._scoring import N_IMPORTANCE_SAMPLES, RowDraws, importance_estimate
+from ._scoring import N_IMPORTANCE_SAMPLES, RowDraws, importance_estimate, with_mask
 from ._validation import seed_sequence
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -190,44 +190,55 @@ class VariationalAE(_BaseAutoencoder):
         if self.spec_.loss != "mse":
             return None
         rows = np.random.default_rng(seed).permutation(X.shape[0])[:2048]
+        X, observed = self._complete(X[np.sort(rows)])
         generator = torch.Generator().manual_seed(int(seed))
         with torch.no_grad():
-            batch = to_tensor(X[np.sort(rows)], self.device_)
+            batch = to_tensor(X, self.device_)
             mean, log_variance = module.posterior(batch)
             draws = torch.randn((8, *mean.shape), generator=generator).to(mean.device)
             h = mean + torch.exp(0.5 * log_variance) * draws
-            variance = float(((module.decode(h) - batch) ** 2).mean())
+            squared = (module.decode(h) - batch) ** 2
+            if observed is not None:  # over the observed entries only
+                mask = to_tensor(observed, self.device_)
+                variance = float((squared * mask).sum() / (8 * mask.sum()))
+            else:
+                variance = float(squared.mean())
             module.log_noise_variance.fill_(math.log(max(variance, 1e-12)))
         return variance
 
     def _warn_dead_units(self, code_variances):
         pass  # collapsed units are the KL term at work, not a training failure
 
-    def _importance_weights(self, module, X, draws):
-        """Log importance weights (n, s) of ``draws`` through the encoder, and the ELBO."""
+    def _importance_weights(self, module, X, draws, observed):
+        """Log importance weights (n, s) of ``draws`` through the encoder, and the ELBO.
+
+        Only the ``observed`` entries of ``X`` count in ``log p(x | h)``.
+        """
         mean, log_variance = module.posterior(X)
         k = mean.shape[1]
         h = mean[:, None] + torch.exp(0.5 * log_variance)[:, None] * draws
         output = module.decode(h.reshape(-1, k)).reshape(*h.shape[:2], -1)
-        log_px = module.log_likelihood(output, X[:, None, :])
+        log_px = module.log_likelihood(output, X[:, None, :], observed[:, None, :] > 0)
         log_prior = -0.5 * ((h**2).sum(-1) + k * _LOG_2PI)
         log_q = -0.5 * ((draws**2).sum(-1) + log_variance.sum(1)[:, None] + k * _LOG_2PI)
         kl = 0.5 * (torch.exp(log_variance) + mean**2 - 1 - log_variance).sum(1)
         return log_px + log_prior - log_q, log_px.mean(1) - kl
 
     def _estimates(self, X, n_samples):
-        X = self._validated(X)
+        X, observed = self._validated_with_mask(X)
+        stacked = with_mask(X, observed)
         module = self._fitted_module(np.float64)
         k = self.spec_.n_components
         draws = RowDraws(seed_sequence(self.random_state), n_samples, k, X.shape[1])
         draws = draws.to(self.device_)
 
         def per_batch(batch):
-            log_weights, elbo = self._importance_weights(module, batch, draws(batch))
+            batch, mask = batch.chunk(2, dim=1)
+            log_weights, elbo = self._importance_weights(module, batch, draws(batch), mask)
             return torch.stack([*importance_estimate(log_weights), elbo], 1)
 
         batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // (n_samples * X.shape[1]))
-        out = map_rows(per_batch, X, self.device_, batch_size=batch_size, dtype=np.float64)
+        out = map_rows(per_batch, stacked, self.device_, batch_size=batch_size, dtype=np.float64)
         return out, X.dtype
 
     def _log_likelihood(self, X, n_importance_samples):

@@ -50,6 +50,7 @@ FIX_WORDS = (
     "pass ",
     "Reshape",
     "Impute",
+    "drop ",
     "Replace",
     "Encode",
     "scale",
@@ -79,7 +80,7 @@ def bad_inputs(draw, n_features):
     kind = draw(
         st.sampled_from(
             [
-                "nan",
+                "all-nan row",
                 "inf",
                 "empty",
                 "no features",
@@ -94,9 +95,11 @@ def bad_inputs(draw, n_features):
         )
     )
     X = draw(_values(rows, n_features))
-    if kind in ("nan", "inf"):
-        X[draw(st.integers(0, rows - 1)), draw(st.integers(0, n_features - 1))] = (
-            np.nan if kind == "nan" else draw(st.sampled_from([np.inf, -np.inf]))
+    if kind == "all-nan row":  # a hole is a missing value; a row of holes is no data
+        X[draw(st.integers(0, rows - 1))] = np.nan
+    elif kind == "inf":
+        X[draw(st.integers(0, rows - 1)), draw(st.integers(0, n_features - 1))] = draw(
+            st.sampled_from([np.inf, -np.inf])
         )
     elif kind == "empty":
         X = np.empty((0, n_features))
