@@ -5,6 +5,7 @@ from ._autoencoder import AutoencoderTransformer
 from ._contractive import ContractiveAE
 from ._denoising import DenoisingAE
 from ._hashing import HammingIndex, hamming_neighbors, hamming_radius_neighbors
+from ._imputer import AutoencoderImputer
 from ._persistence import load_estimator as _load_estimator
 from ._sparse import SparseAE
 from ._spec import NetworkSpec
@@ -39,6 +40,7 @@ def load(path, device=None):
 
 
 __all__ = [
+    "AutoencoderImputer",
     "AutoencoderTransformer",
     "ContractiveAE",
     "DenoisingAE",

@@ -3,6 +3,7 @@
 import math
 from numbers import Real
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -179,6 +180,12 @@ class DenoisingAE(_BaseAutoencoder):
                 f"noise_level={self.noise_level} is a probability for "
                 f"noise={self.noise!r} and must be at most 1."
             )
+
+    def _missing_fill(self, X):
+        if self.noise == "masking":
+            # Missing entries look like masked ones, which the network learns to fill.
+            return np.zeros(X.shape[1])
+        return super()._missing_fill(X)
 
     def _make_corruption(self, X):
         if self.noise_level == 0:

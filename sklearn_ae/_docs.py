@@ -139,11 +139,23 @@ n_components_ : int
         ``early_stopping=True``, in the unit of ``loss_curve_``; else None.
     n_iter_ : int
         Number of epochs run.
+    fill_values_ : ndarray of shape (n_features,)
+        What the network sees in place of a missing (NaN) entry: the mean of
+        each feature's observed entries (0 for masking noise).
+    code_moments_ : dict of ndarray
+        Running sums of the training codes and residuals from which
+        ``code_mean_``, ``code_covariance_`` and ``noise_variance_`` follow
+        (``partial_fit`` adds each batch).
     code_mean_ : ndarray of shape (n_components,)
-        Mean of the training codes (for ``score_samples``; estimated from at
-        most 2048 training rows drawn with ``random_state``).
+        Mean ``mu`` of the code in the latent model ``h ~ N(mu, Sigma)``,
+        ``x | h ~ N(g(h), s^2 I)`` behind ``score_samples``: the mean of the
+        training codes (at most 2048 rows per fit, drawn with
+        ``random_state``). 0 for a VariationalAE (its prior).
     code_covariance_ : ndarray of shape (n_components, n_components)
-        Covariance of the training codes (ddof=1).
-    noise_variance_ : float
-        Variance of the training residual per remaining direction, as
-        ``PCA.noise_variance_``."""
+        ``Sigma``: the covariance of the training codes (ddof=1) less the
+        noise the encoder passes through, ``s^2 (J^T J)^+``, clipped to be
+        positive semi-definite. The identity for a VariationalAE.
+    noise_variance_ : float or None
+        ``s^2``: the training residual per degree of freedom the decoder
+        leaves, as ``PCA.noise_variance_`` (a VariationalAE with
+        ``loss="bce"`` has a Bernoulli decoder instead: None)."""

@@ -1,0 +1,300 @@
+"""AutoencoderImputer: missing values filled by a denoising autoencoder's reconstruction."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.impute import MissingIndicator
+from sklearn.utils._mask import _get_mask
+from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._denoising import DenoisingAE
+from ._validation import FLOAT_DTYPES, with_fix
+
+
+class AutoencoderImputer(TransformerMixin, BaseEstimator):
+    """Imputation by a masking-trained (denoising) autoencoder.
+
+    The observed entries, standardised per feature, train a
+    :class:`DenoisingAE` with masking noise whose loss counts observed entries
+    only (MIDA, Gondara & Wang 2018): it learns to fill in what is hidden from
+    it. ``transform`` shows it each row with the missing entries masked (as in
+    training) and fills them with the reconstruction; observed entries are
+    returned unchanged. Assumes entries are missing at random given the
+    observed ones; see the user guide for when ``KNNImputer`` or
+    ``IterativeImputer`` fit better.
+
+    Parameters
+    ----------
+    missing_values : int, float, str, np.nan or None, default=np.nan
+        The placeholder of a missing entry.
+    add_indicator : bool, default=False
+        Append a ``MissingIndicator``'s columns to the output.
+    keep_empty_features : bool, default=False
+        Keep features with no observed value in ``fit`` (filled with 0)
+        instead of dropping them.
+    n_components : int or None, default=None
+        Width of the code; None takes half the number of features, at least 1
+        and at most 128.
+    hidden_layer_sizes : tuple of int or None, default=None
+        Hidden widths of the encoder (mirrored in the decoder); None is one
+        layer of 4 units per feature, at most 512.
+    loss : {"auto", "mse", "bce"}, default="auto"
+        "bce" works on the raw values, which must lie in [0, 1] (pixels,
+        proportions); "mse" on values standardised per feature; "auto" picks
+        "bce" when every observed value lies in [0, 1].
+    noise_level : float, default=0.3
+        Share of the observed entries masked in each training batch.
+    n_passes : int, default=1
+        Rounds of "fill with the reconstruction" in ``transform`` (more
+        rounds feed the network its own reconstructions, which it was not
+        trained on).
+    lr : float, default=1e-3
+        Learning rate.
+    weight_decay : float, default=0.0
+        L2 penalty (1e-4 to 1e-3 changed no RMSE on the bundled tables by more
+        than 0.005, and cost 0.014 on MNIST).
+    batch_size : int, default=128
+        Rows per training batch.
+    max_epochs : int, default=40
+        Most passes over the data; early stopping on 10 % held-out rows
+        (their observed entries) may end training sooner.
+    device : str, default="cpu"
+        As for the autoencoders.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the autoencoder.
+    verbose : int, default=0
+        As for the autoencoders.
+
+    Attributes
+    ----------
+    autoencoder_ : DenoisingAE
+        The fitted autoencoder, on standardised features.
+    loss_ : str
+        The loss used, "mse" or "bce".
+    mean_ : ndarray of shape (n_kept_features,)
+        Mean of the observed entries of each kept feature (0 with "bce").
+    scale_ : ndarray of shape (n_kept_features,)
+        Standard deviation of the observed entries, at least a tenth of the
+        median feature's (so that nearly constant features are not blown up);
+        1 with "bce".
+    indicator_ : MissingIndicator or None
+        The indicator when ``add_indicator=True``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.impute.KNNImputer : Imputation from the nearest complete neighbours.
+    sklearn.impute.IterativeImputer : One regression per feature, round robin.
+
+    References
+    ----------
+    .. [1] L. Gondara and K. Wang, "MIDA: Multiple imputation using denoising
+       autoencoders", PAKDD 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ae import AutoencoderImputer
+    >>> X = np.random.default_rng(0).random((60, 4))
+    >>> X[::7, 1] = np.nan
+    >>> filled = AutoencoderImputer(max_epochs=5, random_state=0).fit_transform(X)
+    >>> bool(np.isnan(filled).any()), filled.shape
+    (False, (60, 4))
+    """
+
+    _parameter_constraints = {
+        "missing_values": [MissingValues()],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "hidden_layer_sizes": [tuple, list, None],
+        "loss": [StrOptions({"auto", "mse", "bce"})],
+        "noise_level": [Interval(Real, 0, 1, closed="left")],
+        "n_passes": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        missing_values=np.nan,
+        add_indicator=False,
+        keep_empty_features=False,
+        n_components=None,
+        hidden_layer_sizes=None,
+        loss="auto",
+        noise_level=0.3,
+        n_passes=1,
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=128,
+        max_epochs=40,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.missing_values = missing_values
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.loss = loss
+        self.noise_level = noise_level
+        self.n_passes = n_passes
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _validate(self, X, reset):
+        allow_nan = self.missing_values is np.nan or (
+            isinstance(self.missing_values, float) and np.isnan(self.missing_values)
+        )
+        try:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite="allow-nan" if allow_nan else True,
+                copy=True,
+            )
+        except (ValueError, TypeError) as error:
+            raise with_fix(error) from error
+        missing = _get_mask(X, self.missing_values)
+        X[missing] = np.nan
+        return X, missing
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on the observed entries of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        X, missing = self._validate(X, reset=True)
+        observed = ~missing
+        self._kept = observed.any(axis=0) | self.keep_empty_features
+        counts = np.maximum(observed.sum(axis=0), 1)
+        mean = np.where(observed, X, 0).sum(axis=0) / counts
+        spread = np.sqrt(np.where(observed, (X - mean) ** 2, 0).sum(axis=0) / counts)
+        low, high = np.nanmin(X) if observed.any() else 0, np.nanmax(X) if observed.any() else 0
+        self.loss_ = self.loss
+        if self.loss == "auto":
+            self.loss_ = "bce" if 0 <= low and high <= 1 else "mse"
+        self.mean_ = mean[self._kept]
+        # Features that barely vary (an image's border pixels) would be blown up
+        # by their own spread and dominate the loss: floor it at a tenth of the
+        # typical feature's. Constant features get 1.
+        floor = 0.1 * np.median(spread[spread > 0]) if np.any(spread > 0) else 1.0
+        self.scale_ = np.maximum(spread, floor)[self._kept]
+        if self.loss_ == "bce":  # the Bernoulli likelihood needs the raw values in [0, 1]
+            self.mean_, self.scale_ = np.zeros_like(self.mean_), np.ones_like(self.scale_)
+        self._empty = ~observed.any(axis=0)[self._kept]
+        Z = (X[:, self._kept] - self.mean_) / self.scale_
+        Z[:, self._empty] = 0.0  # kept empty features: a constant, as in SimpleImputer
+        empty_rows = ~np.isfinite(Z).any(axis=1)
+        n_features = Z.shape[1]
+        n_components = self.n_components or max(1, min(n_features // 2, 128))
+        hidden = self.hidden_layer_sizes
+        if hidden is None:
+            hidden = (min(4 * n_features, 512),)
+        self.autoencoder_ = DenoisingAE(
+            n_components,
+            hidden_layer_sizes=tuple(hidden),
+            loss=self.loss_,
+            noise="masking",
+            noise_level=self.noise_level,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            early_stopping=len(Z) >= 20,
+            device=self.device,
+            random_state=self.random_state,
+            verbose=self.verbose,
+        ).fit(Z[~empty_rows])
+        self.indicator_ = (
+            MissingIndicator(missing_values=np.nan).fit(X) if self.add_indicator else None
+        )
+        return self
+
+    def transform(self, X):
+        """Fill the missing entries of ``X``; observed entries are returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            ``X`` without missing entries (and without the features that had no
+            observed value in ``fit``, unless ``keep_empty_features``), then the
+            indicator columns with ``add_indicator``.
+        """
+        check_is_fitted(self)
+        X, missing = self._validate(X, reset=False)
+        Z = (X[:, self._kept] - self.mean_) / self.scale_
+        holes = missing[:, self._kept]
+        filled = np.where(holes, 0.0, Z)  # as masked in training
+        if holes.any():
+            for _ in range(self.n_passes):
+                filled = np.where(holes, self.autoencoder_.reconstruct(filled), Z)
+            filled[:, self._empty] = -self.mean_[self._empty] / self.scale_[self._empty]
+        result = (filled * self.scale_ + self.mean_).astype(X.dtype, copy=False)
+        result[~holes] = X[:, self._kept][~holes]  # observed entries exactly as given
+        if self.indicator_ is not None:
+            result = np.hstack([result, self.indicator_.transform(X).astype(result.dtype)])
+        return result
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features (kept inputs, then indicator columns).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; None uses ``feature_names_in_`` or x0, x1...
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The output feature names.
+        """
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)[self._kept]
+        if self.indicator_ is not None:
+            names = np.concatenate([names, self.indicator_.get_feature_names_out(input_features)])
+        return names
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,147 @@
+"""Missing values: every estimator trains on incomplete rows, and AutoencoderImputer."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_ae import (
+    AutoencoderImputer,
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
+
+CLASSES = [AutoencoderTransformer, DenoisingAE, SparseAE, ContractiveAE, VariationalAE]
+
+
+@pytest.fixture(autouse=True)
+def _few_epochs_on_purpose():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _holes(X, share=0.3, seed=0):
+    X = X.copy()
+    X[np.random.default_rng(seed).random(X.shape) < share] = np.nan
+    return X
+
+
+@parametrize_with_checks([AutoencoderImputer(max_epochs=3, random_state=0)])
+def test_imputer_is_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+@pytest.mark.parametrize("cls", CLASSES)
+def test_every_estimator_works_with_missing_entries(small_digits, cls, loss):
+    X = _holes(small_digits[0])
+    est = cls(4, loss=loss, max_epochs=5, random_state=0).fit(X)
+    assert est.__sklearn_tags__().input_tags.allow_nan
+    for method in ("transform", "score_samples", "reconstruction_error", "reconstruct"):
+        assert np.all(np.isfinite(getattr(est, method)(X))), method
+    assert np.isfinite(est.loss_curve_).all()
+    est.partial_fit(X)
+    # Only observed entries count in the reconstruction error.
+    observed = ~np.isnan(X)
+    manual = np.where(observed, (est.reconstruct(X) - np.nan_to_num(X)) ** 2, 0).sum(1)
+    np.testing.assert_allclose(est.reconstruction_error(X), manual, rtol=1e-6)
+
+
+def test_missing_entries_do_not_reach_the_loss(small_digits):
+    # Two datasets that differ only where entries are missing train identically.
+    X = _holes(small_digits[0])
+    loud = np.where(np.isnan(X), 1e6, X)
+    params = {"n_components": 4, "max_epochs": 5, "random_state": 0}
+    quiet_model = AutoencoderTransformer(**params).fit(X)
+    loud_model = AutoencoderTransformer(**params).fit(np.where(np.isnan(X), np.nan, loud))
+    np.testing.assert_array_equal(quiet_model.transform(X), loud_model.transform(X))
+
+
+@pytest.mark.parametrize(
+    ("X", "method", "match"),
+    [
+        (np.array([[np.nan] * 64] + [[0.5] * 64] * 3), "transform", r"Row\(s\) \[0\]"),
+        (np.c_[np.full((20, 1), np.nan), np.ones((20, 63))], "fit", r"Column\(s\) \[0\]"),
+        (np.c_[np.full((20, 1), np.inf), np.ones((20, 63))], "transform", "infinity"),
+    ],
+    ids=["all-missing row", "all-missing column", "infinity"],
+)
+def test_unworkable_missingness_is_refused_and_changes_nothing(small_digits, X, method, match):
+    est = AutoencoderTransformer(4, max_epochs=2, random_state=0).fit(small_digits[0])
+    before = est.transform(small_digits[0])
+    with pytest.raises(ValueError, match=match):
+        getattr(est, method)(X)
+    np.testing.assert_array_equal(est.transform(small_digits[0]), before)
+    with pytest.raises(ValueError, match="Codes have no missing entries"):
+        est.inverse_transform(np.full((2, 4), np.nan))
+
+
+def test_codes_of_incomplete_rows_classify_better_than_mean_imputation(digits):
+    X, y = digits
+    X_train, X_test, y_train, y_test = train_test_split(_holes(X), y, random_state=0)
+    params = {"n_components": 16, "random_state": 0}
+    direct = make_pipeline(AutoencoderTransformer(**params), LogisticRegression(max_iter=2000))
+    mean_first = make_pipeline(
+        SimpleImputer(), AutoencoderTransformer(**params), LogisticRegression(max_iter=2000)
+    )
+    scores = {
+        name: pipe.fit(X_train, y_train).score(X_test, y_test)
+        for name, pipe in (("nan-aware", direct), ("mean-imputed", mean_first))
+    }
+    # measured: 0.909 against 0.880
+    assert scores["nan-aware"] > scores["mean-imputed"], scores
+
+
+def test_imputer_fills_holes_keeps_observed_entries_and_beats_the_mean(digits):
+    X_train, X_test = train_test_split(digits[0], random_state=0)
+    holes_train, holes_test = _holes(X_train), _holes(X_test, seed=1)
+    imputer = AutoencoderImputer(random_state=0).fit(holes_train)
+    filled = imputer.transform(holes_test)
+    observed = ~np.isnan(holes_test)
+    assert not np.isnan(filled).any()
+    np.testing.assert_array_equal(filled[observed], holes_test[observed])
+    missing = ~observed
+
+    def rmse(values):
+        return np.sqrt(np.mean((values[missing] - X_test[missing]) ** 2))
+
+    mean_rmse = rmse(SimpleImputer().fit(holes_train).transform(holes_test))
+    assert rmse(filled) < 0.8 * mean_rmse  # measured: 0.14 against 0.29
+
+
+def test_imputer_indicator_empty_features_and_names(small_digits):
+    pd = pytest.importorskip("pandas")
+    X = _holes(small_digits[0][:, :6])
+    X[:, 2] = np.nan
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    dropped = AutoencoderImputer(add_indicator=True, max_epochs=2, random_state=0).fit(frame)
+    names = dropped.get_feature_names_out()
+    assert list(names[:5]) == ["f0", "f1", "f3", "f4", "f5"]
+    assert names[5].startswith("missingindicator_")
+    assert dropped.transform(frame).shape == (300, 5 + 6)
+    kept = AutoencoderImputer(keep_empty_features=True, max_epochs=2, random_state=0).fit(X)
+    out = kept.transform(X)
+    assert out.shape == (300, 6) and np.all(out[:, 2] == 0)
+
+
+def test_imputer_accepts_other_placeholders_and_fits_a_grid_search(small_digits):
+    X = small_digits[0][:, :8].copy()
+    X[::5, 3] = -1.0
+    imputer = AutoencoderImputer(missing_values=-1.0, max_epochs=2, random_state=0).fit(X)
+    assert not np.any(imputer.transform(X) == -1.0)
+    grid = GridSearchCV(
+        make_pipeline(AutoencoderImputer(max_epochs=2, random_state=0), LogisticRegression()),
+        {"autoencoderimputer__noise_level": [0.1, 0.3]},
+        cv=2,
+    ).fit(_holes(small_digits[0]), small_digits[1])
+    assert grid.best_score_ > 0.5
