@@ -119,6 +119,25 @@ class AutoencoderModule(nn.Module):
         """The encoder's first weight matrix (n_out, n_features): its input filters."""
         return next(m for m in self.modules() if isinstance(m, nn.Linear)).weight
 
+    # Kinds with ``self.encoder`` and ``self.decoder`` sequences share these.
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, h):
+        return self.decoder(h)
+
+    def forward(self, x, generator=None):
+        code = self.encode(x)
+        return self.decode(code), code
+
+    def decoder_weights(self):
+        """The decoder's dense weight matrices, input side first, as used in ``decode``."""
+        return [m.weight for m in self.decoder if isinstance(m, nn.Linear)]
+
+    def encoder_copy(self):
+        """A trained copy of the encoder alone, on the CPU, in training mode."""
+        return copy.deepcopy(self.encoder).cpu().train()
+
     @torch.no_grad()
     def reset_parameters(self, generator):
         """Glorot-uniform weights and zero biases, drawn from ``generator``.
@@ -193,19 +212,11 @@ class DenseAutoencoder(AutoencoderModule):
         return [m for m in self.encoder if isinstance(m, nn.Linear)]
 
     def decoder_weights(self):
-        """The decoder weight matrices, input side first, as used in ``decode``."""
         if self.tied_weights:
             return [lin.weight.T for lin in reversed(self.encoder_linears())]
-        return [m.weight for m in self.decoder if isinstance(m, nn.Linear)]
-
-    def encoder_copy(self):
-        """A trained copy of the encoder alone, on the CPU, in training mode."""
-        return copy.deepcopy(self.encoder).cpu().train()
+        return super().decoder_weights()
 
     # ------------------------------------------------------------- the maps
-    def encode(self, x):
-        return self.encoder(x)
-
     def decode(self, h):
         if not self.tied_weights:
             return self.decoder(h)
@@ -215,10 +226,6 @@ class DenseAutoencoder(AutoencoderModule):
             if i < len(linears) - 1:
                 h = self.decoder_activation(h)
         return h
-
-    def forward(self, x, generator=None):
-        code = self.encode(x)
-        return self.decode(code), code
 
     # ------------------------------------------------------------ Jacobians
     @property
@@ -316,23 +323,6 @@ class ConvAutoencoder(AutoencoderModule):
         """The first convolution's kernels (out_channels, channels, 3, 3)."""
         return next(m for m in self.encoder if isinstance(m, nn.Conv2d)).weight
 
-    def decoder_weights(self):
-        return [m.weight for m in self.decoder if isinstance(m, nn.Linear)]
-
-    def encoder_copy(self):
-        """A trained copy of the convolutional encoder, on the CPU, in training mode."""
-        return copy.deepcopy(self.encoder).cpu().train()
-
-    def encode(self, x):
-        return self.encoder(x)
-
-    def decode(self, h):
-        return self.decoder(h)
-
-    def forward(self, x, generator=None):
-        code = self.encode(x)
-        return self.decode(code), code
-
 
 class VariationalAutoencoder(AutoencoderModule):
     """Gaussian encoder ``q(h|x) = N(mu(x), diag sigma^2(x))`` and a mirrored decoder.
@@ -376,9 +366,6 @@ class VariationalAutoencoder(AutoencoderModule):
     def is_affine(self):
         return self._affine
 
-    def decoder_weights(self):
-        return [m.weight for m in self.decoder if isinstance(m, nn.Linear)]
-
     def encoder_copy(self):
         """The trained encoder to the posterior mean, on the CPU, in training mode."""
         return copy.deepcopy(nn.Sequential(*self.trunk, self.mean_head)).cpu().train()
@@ -389,9 +376,6 @@ class VariationalAutoencoder(AutoencoderModule):
 
     def encode(self, x):
         return self.posterior(x)[0]
-
-    def decode(self, h):
-        return self.decoder(h)
 
     def forward(self, x, generator=None):
         mean, log_variance = self.posterior(x)

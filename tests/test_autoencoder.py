@@ -8,6 +8,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _helpers import InterruptAfter
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
@@ -175,25 +176,15 @@ def test_divergence_raises_and_leaves_the_estimator_unfitted(small_digits):
     assert not hasattr(ae, "net_") and not hasattr(ae, "n_features_in_")
 
 
-class _InterruptAfter(Callback):
-    def __init__(self, n_batches):
-        self.n_batches = n_batches
-
-    def on_batch_end(self, net, **kwargs):
-        self.n_batches -= 1
-        if self.n_batches == 0:
-            raise KeyboardInterrupt
-
-
 def test_keyboard_interrupt_propagates_and_keeps_the_previous_model(small_digits):
     X = small_digits[0]
-    ae = _fast(batch_size=32, callbacks=[_InterruptAfter(3)])
+    ae = _fast(batch_size=32, callbacks=[InterruptAfter(3)])
     with pytest.raises(KeyboardInterrupt):
         ae.fit(X)
     assert not hasattr(ae, "net_")
     fitted = _fast().fit(X)
     before = fitted.transform(X)
-    fitted.set_params(warm_start=True, callbacks=[_InterruptAfter(3)], batch_size=32)
+    fitted.set_params(warm_start=True, callbacks=[InterruptAfter(3)], batch_size=32)
     with pytest.raises(KeyboardInterrupt):
         fitted.fit(X)
     np.testing.assert_array_equal(fitted.transform(X), before)
@@ -201,8 +192,8 @@ def test_keyboard_interrupt_propagates_and_keeps_the_previous_model(small_digits
 
 
 def test_callbacks_accept_instances_and_factories_and_are_copied(small_digits):
-    counter = _InterruptAfter(10**9)
-    ae = _fast(callbacks=[counter, ("second", lambda: _InterruptAfter(10**9))])
+    counter = InterruptAfter(10**9)
+    ae = _fast(callbacks=[counter, ("second", lambda: InterruptAfter(10**9))])
     ae.fit(small_digits[0])
     assert counter.n_batches == 10**9  # the user's instance was copied, not used
     names = dict(ae.net_.callbacks_)

@@ -11,10 +11,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _helpers import InterruptAfter
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from skorch.callbacks import Callback, Checkpoint, EarlyStopping, LRScheduler
+from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler
 
 import sklearn_ae
 from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
@@ -165,18 +166,8 @@ def test_skorch_callbacks_work_with_their_defaults(small_digits, tmp_path):
     assert np.all((ratio > 0.5) & (ratio < 2)), ratio
 
 
-class _InterruptAfter(Callback):
-    def __init__(self, n_batches):
-        self.n_batches = n_batches
-
-    def on_batch_end(self, net, **kwargs):
-        self.n_batches -= 1
-        if self.n_batches == 0:
-            raise KeyboardInterrupt
-
-
 def test_a_users_keyboard_interrupt_still_propagates_beside_early_stopping(small_digits):
-    est = _small(AutoencoderTransformer, callbacks=[EarlyStopping(patience=50), _InterruptAfter(2)])
+    est = _small(AutoencoderTransformer, callbacks=[EarlyStopping(patience=50), InterruptAfter(2)])
     with pytest.raises(KeyboardInterrupt):
         est.set_params(early_stopping=True).fit(small_digits[0])
 
