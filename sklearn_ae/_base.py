@@ -228,8 +228,8 @@ class _BaseAutoencoder(
         """The network the current parameters describe, for ``n_features`` inputs."""
         image_shape = self._image_shape(n_features)
         kind = self._module_kind
-        if image_shape is not None:
-            kind = "conv"
+        if image_shape is not None and kind == "dense":
+            kind = "conv"  # the variational kind reads image_shape itself
         fields = {
             "kind": kind,
             "n_features": int(n_features),

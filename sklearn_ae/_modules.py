@@ -337,26 +337,33 @@ class VariationalAutoencoder(AutoencoderModule):
 
     def __init__(self, spec, device="meta"):
         super().__init__(spec)
-        widths = [spec.n_features, *spec.hidden_layer_sizes]
         act = ACTIVATIONS[spec.activation].module
-        trunk = []
+        # With ``image_shape`` the trunk starts with strided convolutions and the
+        # decoder ends with their mirror, as in ``ConvAutoencoder``.
+        convs, deconvs, flat = [], [], spec.n_features
+        if spec.image_shape is not None:
+            convs, deconvs, flat = conv_stack(
+                spec.image_shape, spec.conv_channels, spec.activation, device
+            )
+        widths = [flat, *spec.hidden_layer_sizes]
+        trunk = list(convs)
         for n_in, n_out in pairwise(widths):
             trunk += [_linear(n_in, n_out, device), act()]
         self.trunk = nn.Sequential(*trunk)
         self.mean_head = _linear(widths[-1], spec.n_components, device)
         self.log_variance_head = _linear(widths[-1], spec.n_components, device)
         decoder = []
-        reversed_widths = [spec.n_components, *spec.hidden_layer_sizes[::-1], spec.n_features]
+        reversed_widths = [spec.n_components, *spec.hidden_layer_sizes[::-1], flat]
         for i, (n_in, n_out) in enumerate(pairwise(reversed_widths)):
             decoder.append(_linear(n_in, n_out, device))
-            if i < len(reversed_widths) - 2:
+            if i < len(reversed_widths) - 2 or deconvs:
                 decoder.append(act())
-        self.decoder = nn.Sequential(*decoder)
+        self.decoder = nn.Sequential(*decoder, *deconvs)
         if spec.loss == "mse":
             # Set from the training residuals at the end of fit (see
             # ``reconstruction_loss`` for training).
             self.register_buffer("log_noise_variance", torch.empty(1, device=device))
-        self._affine = not spec.hidden_layer_sizes
+        self._affine = not spec.hidden_layer_sizes and spec.image_shape is None
 
     @property
     def decoder_is_affine(self):
@@ -365,6 +372,10 @@ class VariationalAutoencoder(AutoencoderModule):
     @property
     def is_affine(self):
         return self._affine
+
+    def first_layer_weight(self):
+        layers = [m for m in self.trunk if isinstance(m, (nn.Linear, nn.Conv2d))]
+        return (layers[0] if layers else self.mean_head).weight
 
     def encoder_copy(self):
         """The trained encoder to the posterior mean, on the CPU, in training mode."""

@@ -78,7 +78,11 @@ class NetworkSpec:
             problems.append(f"k={self.k!r}")
         if not all(positive_int(c) for c in self.conv_channels):
             problems.append(f"conv_channels={self.conv_channels!r}")
-        if (self.kind == "conv") != (self.image_shape is not None):
+        if (
+            self.kind == "conv"
+            and self.image_shape is None
+            or (self.kind == "dense" and self.image_shape is not None)
+        ):
             problems.append(f"kind={self.kind!r} with image_shape={self.image_shape!r}")
         if self.image_shape is not None and (
             len(self.image_shape) != 3

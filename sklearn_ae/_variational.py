@@ -161,11 +161,6 @@ class VariationalAE(_BaseAutoencoder):
                 f"VariationalAE has a Gaussian code, got code_activation="
                 f"{self.code_activation!r}; use code_activation='identity'."
             )
-        if self.image_shape is not None:
-            raise ValueError(
-                "VariationalAE has no convolutional kind yet; use image_shape=None (a "
-                "dense VAE on the flat pixels), or a convolutional AutoencoderTransformer."
-            )
         if self.tied_weights:
             raise ValueError(
                 "VariationalAE does not tie weights (its encoder has two heads); "
@@ -197,7 +192,8 @@ class VariationalAE(_BaseAutoencoder):
             mean, log_variance = module.posterior(batch)
             draws = torch.randn((8, *mean.shape), generator=generator).to(mean.device)
             h = mean + torch.exp(0.5 * log_variance) * draws
-            squared = (module.decode(h) - batch) ** 2
+            decoded = module.decode(h.reshape(-1, h.shape[-1])).reshape(*h.shape[:2], -1)
+            squared = (decoded - batch) ** 2
             if observed is not None:  # over the observed entries only
                 mask = to_tensor(observed, self.device_)
                 variance = float((squared * mask).sum() / (8 * mask.sum()))

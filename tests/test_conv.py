@@ -10,9 +10,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_ae
-from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
+from sklearn_ae import (
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
 
-CLASSES = [AutoencoderTransformer, DenoisingAE, SparseAE, ContractiveAE]
+CLASSES = [AutoencoderTransformer, DenoisingAE, SparseAE, ContractiveAE, VariationalAE]
 
 # scikit-learn's checks feed data of 1, 2, 3, 5 or 10 features; image_shape=(2, 2)
 # takes exactly 4. These are the checks that fail for that reason alone.
@@ -80,7 +86,7 @@ def test_odd_sizes_reconstruct_to_exactly_the_input_shape(cls, image_shape):
     rng = np.random.default_rng(0)
     X = rng.random((40, int(np.prod(image_shape))))
     est = _conv(cls, image_shape=image_shape, conv_channels=(4, 8), n_components=3).fit(X)
-    assert est.spec_.kind == "conv"
+    assert est.spec_.kind == ("variational" if cls is VariationalAE else "conv")
     assert est.reconstruct(X).shape == X.shape
     assert est.inverse_transform(est.transform(X)).shape == X.shape
     assert est.encoder_jacobian(X[:2]).shape == (2, 3, X.shape[1])

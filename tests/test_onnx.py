@@ -46,6 +46,7 @@ ESTIMATORS = [
     AutoencoderTransformer(4, image_shape=(8, 8), conv_channels=(4, 8)),
     SparseAE(8, k=2, image_shape=(8, 8), conv_channels=(4,), hidden_layer_sizes=()),
     VariationalAE(4),
+    VariationalAE(4, image_shape=(8, 8), conv_channels=(4,)),
 ]
 
 
