@@ -272,7 +272,7 @@ class VariationalAE(_BaseAutoencoder):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features)
             The decoder's means (probabilities in [0, 1] with ``loss="bce"``),
             in the float dtype of the training data.
         """
