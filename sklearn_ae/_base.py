@@ -167,9 +167,9 @@ class _BaseAutoencoder(
         """An ``_engine.Penalty``, or None."""
         return None
 
-    def _missing_fill(self, X):
+    def _missing_fill(self, X, allow_empty=False):
         """Per-feature values the network sees in place of missing entries."""
-        return column_fill_values(X)
+        return column_fill_values(X, allow_empty)
 
     def _check_params(self, X):
         """Checks that involve several parameters or the data; raise ValueError."""
@@ -383,7 +383,7 @@ class _BaseAutoencoder(
             if self.accelerator is not None:
                 device = str(self.accelerator.device)
             module = build_module(spec, generator(seeds[0]))
-            self.fill_values_ = self._missing_fill(X)
+            self.fill_values_ = self._missing_fill(X, allow_empty=method == "partial_fit")
             # Each data-parallel process draws its own noise for its own batches.
             generators = (
                 generator(seeds[1]),

@@ -181,11 +181,11 @@ class DenoisingAE(_BaseAutoencoder):
                 f"noise={self.noise!r} and must be at most 1."
             )
 
-    def _missing_fill(self, X):
+    def _missing_fill(self, X, allow_empty=False):
         if self.noise == "masking":
             # Missing entries look like masked ones, which the network learns to fill.
             return np.zeros(X.shape[1])
-        return super()._missing_fill(X)
+        return super()._missing_fill(X, allow_empty)
 
     def _make_corruption(self, X):
         if self.noise_level == 0:

@@ -196,6 +196,21 @@ class HammingIndex:
             self._index.add(self.codes_)
         return self
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_index", None)  # a faiss index does not pickle; it is rebuilt from codes_
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.__dict__.get("backend_") == "faiss":
+            faiss = _faiss()
+            if faiss is None:  # unpickled where faiss is absent: same results with numpy
+                self.backend_ = "numpy"
+            else:
+                self._index = faiss.IndexBinaryFlat(8 * self.codes_.shape[1])
+                self._index.add(self.codes_)
+
     def _queries(self, query_codes):
         if not hasattr(self, "codes_"):
             raise ValueError("This HammingIndex is not fitted yet; call fit(codes) first.")

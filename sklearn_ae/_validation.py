@@ -74,17 +74,21 @@ def check_missing(X):
     return X
 
 
-def column_fill_values(X):
-    """Per-feature means of the observed entries, where the network sees a missing one."""
+def column_fill_values(X, allow_empty=False):
+    """Per-feature means of the observed entries, where the network sees a missing one.
+
+    A feature with no observed entry raises, unless ``allow_empty`` (the first
+    batch of a stream need not hold every feature): its value is then 0.
+    """
     if sp.issparse(X):
         return np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
     observed = ~np.isnan(X)
     empty = np.flatnonzero(~observed.any(axis=0))
-    if len(empty):
+    if len(empty) and not allow_empty:
         raise ValueError(
             f"Column(s) {empty[:10].tolist()} of X have no observed value (all NaN); "
             "drop them, or impute them first (AutoencoderImputer(keep_empty_features=True) "
             "fills them with 0)."
         )
     totals = np.where(observed, X, 0).sum(axis=0, dtype=np.float64)
-    return totals / observed.sum(axis=0)
+    return totals / np.maximum(observed.sum(axis=0), 1)

@@ -22,11 +22,11 @@ _OPSET = 13
 
 
 def _shape_calculator(operator):
-    from skl2onnx.common.data_types import FloatTensorType
-
     check_is_fitted(operator.raw_operator)
     n_rows = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = FloatTensorType([n_rows, operator.raw_operator.n_components_])
+    # The output has the input's float type, as transform's does.
+    output_type = type(operator.inputs[0].type)
+    operator.outputs[0].type = output_type([n_rows, operator.raw_operator.n_components_])
 
 
 class _Graph:
@@ -129,10 +129,17 @@ def _converter(scope, operator, container):
     estimator = operator.raw_operator
     encoder = estimator.net_.plain_module().encoder_copy()
     layers = list(encoder) if isinstance(encoder, nn.Sequential) else [encoder]
+    from skl2onnx.common.data_types import DoubleTensorType
+
     graph = _Graph(scope, container)
     x = operator.inputs[0].full_name
+    double = isinstance(operator.inputs[0].type, DoubleTensorType)
+    if double:  # the weights are float32: compute in float32, return float64
+        x = graph.node("Cast", [x], to=1)
     for layer in layers:
         x = _layer(graph, layer, x)
+    if double:
+        x = graph.node("Cast", [x], to=11)
     graph.node("Identity", [x], output=operator.outputs[0].full_name)
 
 

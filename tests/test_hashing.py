@@ -66,3 +66,15 @@ def test_bad_input_is_refused_clearly(call, error, match):
     codes = np.packbits(np.eye(10, dtype=bool), axis=1)
     with pytest.raises(error, match=match):
         call(codes)
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_an_index_pickles_and_answers_the_same(backend):
+    import pickle
+
+    rng = np.random.default_rng(0)
+    codes = np.packbits(rng.random((300, 24)) > 0.5, axis=1)
+    index = HammingIndex(backend=backend).fit(codes)
+    copy = pickle.loads(pickle.dumps(index))
+    np.testing.assert_array_equal(copy.kneighbors(codes[:9], 4), index.kneighbors(codes[:9], 4))
+    assert copy.backend_ == backend

@@ -145,3 +145,14 @@ def test_imputer_accepts_other_placeholders_and_fits_a_grid_search(small_digits)
         cv=2,
     ).fit(_holes(small_digits[0]), small_digits[1])
     assert grid.best_score_ > 0.5
+
+
+def test_a_stream_may_start_with_a_feature_it_has_not_seen(small_digits):
+    X = small_digits[0].copy()
+    X[:50, 0] = np.nan  # the first batch never observes feature 0
+    est = AutoencoderTransformer(4, random_state=0)
+    for start in range(0, 300, 50):
+        est.partial_fit(X[start : start + 50])
+    assert est.fill_values_[0] == 0 and np.isfinite(est.transform(X)).all()
+    with pytest.raises(ValueError, match=r"Column\(s\) \[0\]"):
+        AutoencoderTransformer(4, max_epochs=2).fit(X[:50])

@@ -60,6 +60,16 @@ def test_onnxruntime_matches_transform(small_digits, estimator):
     np.testing.assert_allclose(codes, estimator.transform(X), rtol=1e-5, atol=1e-5)
 
 
+def test_float64_input_converts_and_computes_in_float32(small_digits):
+    X = small_digits[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(4, max_epochs=3, random_state=0).fit(X)
+    (codes,) = _run(skl2onnx.to_onnx(ae, X[:1]), X)
+    assert codes.dtype == np.float64
+    np.testing.assert_allclose(codes, ae.transform(X), rtol=1e-5, atol=1e-5)
+
+
 def test_a_whole_pipeline_converts(small_digits):
     X, y = small_digits[0].astype(np.float32) * 16, small_digits[1]
     pipe = Pipeline(
