@@ -301,11 +301,11 @@ class _BaseAutoencoder(
         device,
         *,
         generators,
-        monitor=None,
-        X_train=None,
-        penalty=None,
-        fill=None,
-        previous=None,
+        monitor,
+        X_train,
+        penalty,
+        fill,
+        previous,
     ):
         """Configure the engine for one training run of ``module``, once.
 
@@ -329,15 +329,15 @@ class _BaseAutoencoder(
             shuffle_generator=generators[0],
             generator=generators[1],
             monitor=monitor,
-            callbacks=self._user_callbacks() if monitor is not None else [],
-            corruption=None if X_train is None else self._make_corruption(X_train),
+            callbacks=self._user_callbacks(),
+            corruption=self._make_corruption(X_train),
             penalty=penalty,
             device=device,
-            verbose=self.verbose if monitor is not None else 0,
+            verbose=self.verbose,
             optimizer_state=optimizer_state,
             previous_history=history,
             fill=fill,
-            accelerator=self.accelerator if monitor is not None else None,
+            accelerator=self.accelerator,
         )
 
     def _check_unchanged_architecture(self, spec, method):
