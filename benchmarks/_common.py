@@ -1,16 +1,25 @@
-"""Shared helpers of the benchmark scripts: data, thread pinning, interleaved timing."""
+"""Shared helpers of the benchmark scripts: data, thread pinning, interleaved timing,
+and the results record each run prints and (with ``--save``) stores."""
 
 import argparse
+import datetime
 import gzip
+import importlib.metadata
+import json
 import os
 import platform
+import shlex
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 MNIST_ENV = "SKLEARN_AE_MNIST"
+RESULTS_FILE = Path(__file__).with_name("results.json")
+VERSIONED = ("torch", "skorch", "scikit-learn", "numpy", "sklearn_ae", "keras", "faiss-cpu")
 
 
 def base_parser(description):
@@ -23,6 +32,12 @@ def base_parser(description):
     )
     parser.add_argument("--threads", type=int, default=1, help="torch and BLAS threads")
     parser.add_argument("--smoke", action="store_true", help="tiny run to check it works")
+    parser.add_argument(
+        "--save",
+        metavar="JSON",
+        help="store the measurements, with how they were produced, in this results file "
+        f"(run_all.py passes {RESULTS_FILE.name}); the docs' tables and figures are drawn from it",
+    )
     return parser
 
 
@@ -69,7 +84,7 @@ def describe_machine(n_threads):
     import sklearn_ae
 
     return (
-        f"machine: {platform.machine()} {platform.processor() or ''}, "
+        f"machine: {cpu_name()} ({platform.machine()}), "
         f"{os.cpu_count()} cores, {n_threads} thread(s); python {platform.python_version()}, "
         f"torch {torch.__version__}, skorch {skorch.__version__}, "
         f"scikit-learn {sklearn.__version__}, sklearn_ae {sklearn_ae.__version__}"
@@ -98,6 +113,183 @@ def interleaved(contenders, repeats, warmup=1):
 def median_ratio(times, name, reference):
     """Median over repeats of the per-repeat time ratio ``name / reference``."""
     return statistics.median(a / b for a, b in zip(times[name], times[reference], strict=True))
+
+
+def cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(distribution):
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit():
+    here = Path(__file__).parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "../sklearn_ae", ".", ":!results.json"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return None
+    return (commit + " (uncommitted changes)" if dirty else commit) or None
+
+
+class Record:
+    """What one benchmark run measured, and how: printed as it goes, stored by ``save``.
+
+    Tables keep raw numbers beside a format per column, so the printed table,
+    the docs' tables and the figures are drawn from the same values.
+    """
+
+    def __init__(self, name, args, data):
+        self.name, self.args = name, args
+        self._start = time.perf_counter()
+        self.content = {
+            "produced": {
+                "command": "python benchmarks/"
+                + " ".join([Path(sys.argv[0]).name, *map(shlex.quote, _public_argv(sys.argv[1:]))]),
+                "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "machine": f"{cpu_name()}, {os.cpu_count()} cores, {platform.machine()}",
+                "threads": args.threads,
+                "python": platform.python_version(),
+                "versions": {d: v for d in VERSIONED if (v := _version(d))},
+                "commit": _git_commit(),
+                "data": data,
+                "smoke": bool(args.smoke),
+            },
+            "tables": {},
+            "series": {},
+            "values": {},
+        }
+        print(describe_machine(args.threads))
+        print(f"data: {data}")
+
+    def table(self, key, title, columns, rows):
+        """Store and print a table; ``columns`` are (header, format) pairs, ``rows`` raw values."""
+        headers = [header for header, _ in columns]
+        formats = [fmt for _, fmt in columns]
+        rows = [[_plain(value) for value in row] for row in rows]
+        self.content["tables"][key] = {
+            "title": title,
+            "columns": headers,
+            "formats": formats,
+            "rows": rows,
+        }
+        print(title)
+        print_table(headers, [format_row(row, formats) for row in rows])
+        return rows
+
+    def timing_table(self, key, title, times, reference, first_column, seconds_format="{:.2f}"):
+        """Medians of interleaved ``times`` and their median ratios to ``reference``'s."""
+        rows = [
+            (name, statistics.median(seconds), median_ratio(times, name, reference))
+            for name, seconds in times.items()
+        ]
+        self.table(
+            key,
+            title,
+            [(first_column, "{}"), ("median s", seconds_format), (f"/ {reference}", "{:.2f}x")],
+            rows,
+        )
+        return rows[-1][2]
+
+    def series(self, key, value):
+        """Store data a figure is drawn from (JSON-able)."""
+        self.content["series"][key] = _plain(value)
+
+    def value(self, key, value):
+        """Store a headline number the docs quote."""
+        self.content["values"][key] = _plain(value)
+        return value
+
+    def save(self):
+        self.content["produced"]["wall_seconds"] = round(time.perf_counter() - self._start, 1)
+        if not self.args.save:
+            return
+        path = Path(self.args.save)
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        stored.setdefault("benchmarks", {})[self.name] = self.content
+        stored["benchmarks"] = dict(sorted(stored["benchmarks"].items()))
+        path.write_text(json.dumps(stored, indent=1) + "\n")
+        print(f"stored in {path}")
+
+
+def _public_argv(argv):
+    """The command line without the results file's path (it is where, not how), and
+    with the data folder relative to the repository."""
+    out, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == "--save":
+            skip = True
+        elif not item.startswith("--save="):
+            if out and out[-1] == "--mnist" and Path(item).is_absolute():
+                item = os.path.relpath(item, Path(__file__).parents[1])
+            out.append(item)
+    return out
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
+    return value
+
+
+def format_value(value, fmt):
+    return "-" if value is None else fmt.format(value)
+
+
+def format_row(row, formats):
+    return [format_value(value, fmt) for value, fmt in zip(row, formats, strict=True)]
+
+
+def keras_available():
+    """None when Keras 3 runs on the torch backend here, else why it is skipped."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        import keras
+    except ImportError:
+        return "keras is not installed (pip install keras)"
+    if keras.backend.backend() != "torch":
+        return f"keras runs on the {keras.backend.backend()} backend, not torch"
+    return None
+
+
+class CpuClock:
+    """Process CPU time that can be paused while a contender is being evaluated."""
+
+    def __init__(self):
+        self.elapsed, self._since = 0.0, None
+
+    def start(self):
+        self._since = time.process_time()
+
+    def stop(self):
+        self.elapsed += time.process_time() - self._since
+        self._since = None
+        return self.elapsed
 
 
 def print_table(header, rows):

@@ -12,19 +12,18 @@ convolutional and the dense DenoisingAE of the same code size. One thread.
     python benchmarks/bench_conv.py --mnist ../shared/data
 """
 
-import statistics
 import time
 import warnings
 
 import numpy as np
 import torch
 from _common import (
+    Record,
     base_parser,
-    describe_machine,
     interleaved,
+    keras_available,
     load_data,
     pin_threads,
-    print_table,
     reconstruction_error,
 )
 from sklearn.decomposition import PCA
@@ -33,6 +32,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn_ae import AutoencoderTransformer, DenoisingAE
 
 CODE, CHANNELS, BATCH = 30, (32, 64), 128
+KERAS = "Keras 3 conv (torch backend)"
 
 
 def _hand_network(side, generator):
@@ -93,6 +93,46 @@ class HandLoop:
             return torch.sigmoid(self.model(torch.from_numpy(X))).numpy()
 
 
+class KerasLoop:
+    """The same layers in Keras 3 on the torch backend ("same" padding, channels last)."""
+
+    def __init__(self, X_train):
+        import keras
+
+        keras.utils.set_random_seed(0)
+        side = int(np.sqrt(X_train.shape[1]))
+        inner = -(-side // 2)
+        last = -(-inner // 2)
+        layers = keras.layers
+        self.model = keras.Sequential(
+            [
+                keras.Input((side * side,)),
+                layers.Reshape((side, side, 1)),
+                layers.Conv2D(CHANNELS[0], 3, strides=2, padding="same", activation="relu"),
+                layers.Conv2D(CHANNELS[1], 3, strides=2, padding="same", activation="relu"),
+                layers.Flatten(),
+                layers.Dense(CODE),
+                layers.Dense(last * last * CHANNELS[1], activation="relu"),
+                layers.Reshape((last, last, CHANNELS[1])),
+                layers.Conv2DTranspose(
+                    CHANNELS[0], 3, strides=2, padding="same", activation="relu"
+                ),
+                layers.Conv2DTranspose(1, 3, strides=2, padding="same"),
+                layers.Cropping2D(((0, 4 * last - side), (0, 4 * last - side))),
+                layers.Flatten(),
+            ]
+        )
+        self.model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
+        self.X = X_train
+
+    def train(self, epochs):
+        self.model.fit(self.X, self.X, epochs=epochs, batch_size=BATCH, shuffle=True, verbose=0)
+
+    def reconstruct(self, X):
+        with torch.no_grad():
+            return torch.sigmoid(torch.as_tensor(self.model(X, training=False))).cpu().numpy()
+
+
 def _package(X_train, epochs, **params):
     side = int(np.sqrt(X_train.shape[1]))
     common = {"loss": "bce", "batch_size": BATCH, "random_state": 0, "n_iter_no_change": 10**6}
@@ -107,43 +147,36 @@ def _package(X_train, epochs, **params):
     )
 
 
-def quality(X_train, X_test, pca_error, blocks, epochs):
+def quality(X_train, X_test, blocks, epochs):
+    """{contender: [[epoch, CPU s, held-out error], ...]}, evaluated after each block."""
     common = {"loss": "bce", "batch_size": BATCH, "random_state": 0, "n_iter_no_change": 10**6}
     contenders = {
         "hand-written conv loop": HandLoop(X_train),
         "conv AutoencoderTransformer": _package(X_train, epochs, warm_start=True),
+        KERAS: KerasLoop(X_train) if keras_available() is None else None,
         "dense AutoencoderTransformer (512, 256)": AutoencoderTransformer(
             CODE, hidden_layer_sizes=(512, 256), max_epochs=epochs, warm_start=True, **common
         ),
     }
-    rows = []
+    curves = {}
     for name, model in contenders.items():
-        seconds = 0.0
+        if model is None:
+            print(f"{name} skipped: {keras_available()}")
+            continue
+        seconds, curve = 0.0, []
         for block in range(blocks):
             start = time.process_time()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                if isinstance(model, HandLoop):
+                if isinstance(model, (HandLoop, KerasLoop)):
                     model.train(epochs)
                 else:
                     model.fit(X_train)
-            recon = (
-                model.reconstruct(X_test)
-                if isinstance(model, HandLoop)
-                else model.reconstruct(X_test)
-            )
             seconds += time.process_time() - start
-            error = reconstruction_error(X_test, recon)
-            rows.append(
-                (
-                    name,
-                    (block + 1) * epochs,
-                    f"{seconds:.1f}",
-                    f"{error:.2f}",
-                    f"{error / pca_error:.3f}",
-                )
-            )
-    return rows
+            error = reconstruction_error(X_test, model.reconstruct(X_test))
+            curve.append([(block + 1) * epochs, seconds, error])
+        curves[name] = curve
+    return curves
 
 
 def denoising(X_train, X_test, epochs):
@@ -172,8 +205,8 @@ def denoising(X_train, X_test, epochs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X_train)
-        rows.append((name, f"{reconstruction_error(X_test, model.denoise(noisy)):.2f}"))
-    rows.append(("noisy input itself", f"{reconstruction_error(X_test, noisy):.2f}"))
+        rows.append((name, reconstruction_error(X_test, model.denoise(noisy))))
+    rows.append(("noisy input itself", reconstruction_error(X_test, noisy)))
     return rows
 
 
@@ -186,14 +219,32 @@ def main(argv=None):
     if args.smoke:
         args.blocks, args.epochs_per_block, args.repeats = 1, 1, 1
     X_train, X_test, _, _, name = load_data(args.mnist, args.smoke)
-    pca = PCA(CODE if X_train.shape[1] > CODE else 4).fit(X_train)
-    pca_error = reconstruction_error(X_test, pca.inverse_transform(pca.transform(X_test)))
     with pin_threads(args.threads):
-        print(describe_machine(args.threads))
-        print(f"data: {name}; PCA-{pca.n_components_} held-out error {pca_error:.2f}")
-        print_table(
-            ["contender", "epochs", "CPU s", "held-out error", "/ PCA"],
-            quality(X_train, X_test, pca_error, args.blocks, args.epochs_per_block),
+        record = Record("conv", args, name)
+        start = time.process_time()
+        pca = PCA(CODE if X_train.shape[1] > CODE else 4).fit(X_train)
+        pca_seconds = time.process_time() - start
+        pca_error = reconstruction_error(X_test, pca.inverse_transform(pca.transform(X_test)))
+        record.value("pca_error", pca_error)
+        record.value("keras_note", keras_available())
+        curves = quality(X_train, X_test, args.blocks, args.epochs_per_block)
+        curves[f"PCA ({pca.n_components_} components)"] = [[None, pca_seconds, pca_error]]
+        record.series("curves", curves)
+        record.table(
+            "curves",
+            "Held-out error per image against CPU time spent training",
+            [
+                ("contender", "{}"),
+                ("epochs", "{}"),
+                ("CPU s", "{:.1f}"),
+                ("held-out error", "{:.2f}"),
+                ("/ PCA", "{:.3f}"),
+            ],
+            [
+                (contender, epoch, seconds, error, error / pca_error)
+                for contender, curve in curves.items()
+                for epoch, seconds, error in curve
+            ],
         )
 
         epochs = 1 if args.smoke else 5
@@ -203,38 +254,25 @@ def main(argv=None):
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 _package(X_train, epochs).fit(X_train)
 
+        hand, ours = "hand-written conv loop", "conv AutoencoderTransformer"
         times, _ = interleaved(
-            {
-                "hand-written conv loop": lambda: HandLoop(X_train).train(epochs),
-                "conv AutoencoderTransformer": package_fit,
-            },
-            args.repeats,
+            {hand: lambda: HandLoop(X_train).train(epochs), ours: package_fit}, args.repeats
         )
-        ratio = statistics.median(
-            a / b
-            for a, b in zip(
-                times["conv AutoencoderTransformer"], times["hand-written conv loop"], strict=True
-            )
+        ratio = record.timing_table(
+            "fit_time",
+            f"{epochs}-epoch fit, median of {args.repeats} interleaved repeats",
+            times,
+            hand,
+            "contender",
         )
-        print_table(
-            [f"{epochs}-epoch fit", "median s", "/ hand loop"],
-            [
-                (
-                    "hand-written conv loop",
-                    f"{statistics.median(times['hand-written conv loop']):.2f}",
-                    "1.00x",
-                ),
-                (
-                    "conv AutoencoderTransformer",
-                    f"{statistics.median(times['conv AutoencoderTransformer']):.2f}",
-                    f"{ratio:.2f}x",
-                ),
-            ],
-        )
-        print_table(
-            ["masking noise 30 %, held-out", "error to the clean image"],
+        record.value("fit_ratio", ratio)
+        record.table(
+            "denoising",
+            "Masking noise (30 %) on held-out digits: error to the clean image",
+            [("model", "{}"), ("error per image", "{:.2f}")],
             denoising(X_train, X_test, 4 * args.epochs_per_block),
         )
+    record.save()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import base_parser, describe_machine, pin_threads, print_table
+from _common import Record, base_parser, pin_threads
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -28,12 +28,11 @@ def main(argv=None):
     sizes = [2] if args.smoke else [2, 8, 16]
     rows = []
     with pin_threads(args.threads):
-        print(describe_machine(args.threads))
-        print("data: scikit-learn digits / 16, 1347 train / 450 held out (default settings)")
+        record = Record("defaults", args, "scikit-learn digits / 16, 1347 train / 450 held out")
         for k in sizes:
             pca = PCA(k).fit(X_train)
             pca_error = ((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2).sum(1)
-            rows.append((k, "PCA", f"{pca_error.mean():.3f}", "1.00", "-", "-"))
+            rows.append((k, "PCA", pca_error.mean(), 1.0, None, None))
             for cls in (AutoencoderTransformer, DenoisingAE, SparseAE, ContractiveAE):
                 params = {"max_epochs": 2} if args.smoke else {}
                 start = time.perf_counter()
@@ -46,10 +45,21 @@ def main(argv=None):
                 count, codes, outer = (moments[key] for key in ("count", "code_sum", "code_outer"))
                 variances = np.diag(outer) / count - (codes / count) ** 2  # of the codes
                 dead = int(np.sum(variances <= 1e-12 * max(variances.max(), 1e-300)))
-                ratio = f"{error / pca_error.mean():.2f}"
-                rows.append((k, cls.__name__, f"{error:.3f}", ratio, dead, f"{seconds:.1f}"))
-    print_table(["k", "estimator", "held-out error", "/ PCA", "dead units", "fit s"], rows)
-    return rows
+                rows.append((k, cls.__name__, error, error / pca_error.mean(), dead, seconds))
+        record.table(
+            "defaults",
+            "Held-out error with default settings, relative to PCA with as many components",
+            [
+                ("k", "{}"),
+                ("estimator", "{}"),
+                ("held-out error", "{:.3f}"),
+                ("/ PCA", "{:.2f}"),
+                ("dead units", "{}"),
+                ("fit s", "{:.1f}"),
+            ],
+            rows,
+        )
+    record.save()
 
 
 if __name__ == "__main__":

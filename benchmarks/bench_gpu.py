@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 import torch
-from _common import base_parser, describe_machine, interleaved, load_data, median_ratio, print_table
+from _common import Record, base_parser, interleaved, load_data, median_ratio
 from bench_overhead import hand_written_loop, sklearn_ae_fit
 
 from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
@@ -38,14 +38,16 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    if not torch.cuda.is_available():
-        print("No CUDA device available: GPU checks skipped.")
-        return 0
     if args.smoke:
         args.epochs, args.repeats = 1, 1
     X_train, X_test, _, _, data_name = load_data(args.mnist, args.smoke)
-    print(describe_machine(args.threads), "|", torch.cuda.get_device_name())
-    print(f"data: {data_name}")
+    record = Record("gpu", args, data_name)
+    if not torch.cuda.is_available():
+        print("No CUDA device available: GPU checks skipped.")
+        record.value("skipped", "no CUDA device on the machine that ran it")
+        record.save()
+        return 0
+    record.value("device", torch.cuda.get_device_name())
 
     common = {"n_components": 16, "max_epochs": 3, "random_state": 0}
     rows = []
@@ -54,8 +56,18 @@ def main(argv=None):
         cpu = cls(device="cpu", **common).fit(X_train)
         gap = np.abs(gpu.transform(X_test) - cpu.transform(X_test)).max()
         scale = np.abs(cpu.transform(X_test)).max()
-        rows.append((cls.__name__, gpu.device_, f"{gap:.2e}", f"{gap / scale:.2e}"))
-    print_table(["estimator", "device_", "max |GPU - CPU| transform", "relative"], rows)
+        rows.append((cls.__name__, gpu.device_, gap, gap / scale))
+    record.table(
+        "agreement",
+        "transform of a GPU fit against a CPU fit of the same seed",
+        [
+            ("estimator", "{}"),
+            ("device_", "{}"),
+            ("max |GPU - CPU|", "{:.2e}"),
+            ("relative", "{:.2e}"),
+        ],
+        rows,
+    )
 
     gc.collect()
     torch.cuda.synchronize()
@@ -67,6 +79,7 @@ def main(argv=None):
         gc.collect()
     torch.cuda.synchronize()
     leaked = torch.cuda.memory_allocated() - baseline
+    record.value("leaked_mib", leaked / 2**20)
     print(f"GPU memory after 20 fits: {leaked / 2**20:.2f} MiB above baseline (target 0)")
 
     payload = pickle.dumps(AutoencoderTransformer(device="cuda", **common).fit(X_train[:500]))
@@ -76,7 +89,9 @@ def main(argv=None):
         capture_output=True,
         env={**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""},
     )
-    print("CUDA pickle loaded without CUDA:", out.stdout.decode().strip() or out.stderr.decode())
+    loaded = out.stdout.decode().strip() or out.stderr.decode()
+    record.value("cuda_pickle_on_cpu", loaded)
+    print("CUDA pickle loaded without CUDA:", loaded)
 
     rows = []
     for batch_size in (64, 256, 1024):
@@ -93,14 +108,15 @@ def main(argv=None):
         }
         times, _ = interleaved(contenders, args.repeats)
         ratio = median_ratio(times, "sklearn_ae", "hand-written CUDA loop")
-        rows.append(
-            (
-                batch_size,
-                f"{ratio:.2f}x",
-                f"{len(X_train) * args.epochs / statistics.median(times['sklearn_ae']):,.0f}",
-            )
-        )
-    print_table(["batch", "sklearn_ae / hand loop (target <= 1.10x)", "samples/s"], rows)
+        samples = len(X_train) * args.epochs / statistics.median(times["sklearn_ae"])
+        rows.append((batch_size, ratio, samples))
+    record.table(
+        "overhead",
+        f"{args.epochs}-epoch fit on the GPU against a hand-written CUDA loop",
+        [("batch", "{}"), ("sklearn_ae / hand loop", "{:.2f}x"), ("samples/s", "{:,.0f}")],
+        rows,
+    )
+    record.save()
     return 0
 
 

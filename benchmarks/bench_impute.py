@@ -15,7 +15,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import base_parser, describe_machine, load_data, pin_threads, print_table
+from _common import Record, base_parser, load_data, pin_threads
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
@@ -44,7 +44,7 @@ def _contest(name, X_train, X_test, share, imputers):
             filled = imputer.fit(holes_train).transform(holes_test)
         seconds = time.process_time() - start
         rmse = np.sqrt(np.mean((filled[missing] - X_test[missing]) ** 2))
-        rows.append((name, label, f"{rmse:.3f}", f"{seconds:.1f}"))
+        rows.append((name, f"{share:.0%}", label, rmse, seconds))
     return rows
 
 
@@ -63,8 +63,7 @@ def main(argv=None):
     X_train, X_test, _, _, name = load_data(args.mnist, args.smoke)
     rows = []
     with pin_threads(args.threads):
-        print(describe_machine(args.threads))
-        print(f"data: {name}; bundled tables standardised, 75/25")
+        record = Record("impute", args, f"{name}; bundled tables standardised, 75/25")
         fast = {"max_iter": 3, "n_nearest_features": 20}
         rows += _contest(name.split(" (")[0], X_train, X_test, 0.3, _imputers(args.smoke, fast))
         for load in (load_diabetes, load_wine, load_breast_cancer):
@@ -73,7 +72,19 @@ def main(argv=None):
                 X = X[:120]
             parts = train_test_split(X, test_size=0.25, random_state=0)
             rows += _contest(load.__name__[5:], *parts, 0.2, _imputers(args.smoke, {}))
-        print_table(["data", "imputer", "RMSE on missing", "fit+transform CPU s"], rows)
+        record.table(
+            "rmse",
+            "RMSE on the held-out missing entries; CPU seconds of fit + transform",
+            [
+                ("data", "{}"),
+                ("missing", "{}"),
+                ("imputer", "{}"),
+                ("RMSE", "{:.3f}"),
+                ("CPU s", "{:.1f}"),
+            ],
+            rows,
+        )
+        record.value("iterative_on_mnist", fast)
 
         X, y = load_digits(return_X_y=True)
         holes, _ = _with_holes(X / 16.0, 0.3)
@@ -94,8 +105,14 @@ def main(argv=None):
         for label, pipe in pipelines.items():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                accuracy.append((label, f"{pipe.fit(X_train, y_train).score(X_test, y_test):.3f}"))
-        print_table(["digits, 30 % missing: codes for LogisticRegression", "accuracy"], accuracy)
+                accuracy.append((label, pipe.fit(X_train, y_train).score(X_test, y_test)))
+        record.table(
+            "codes",
+            "Digits with 30 % of the pixels missing: LogisticRegression on the codes",
+            [("pipeline", "{}"), ("accuracy", "{:.3f}")],
+            accuracy,
+        )
+    record.save()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 
-from _common import base_parser, describe_machine, load_data, print_table
+from _common import Record, base_parser, load_data
 
 _ONE_SIZE = """
 import json, resource, sys, numpy as np, torch
@@ -44,11 +44,7 @@ def main(argv=None):
     if args.smoke:
         args.sizes, args.epochs = [500, 1000], 1
     _, _, _, _, data_name = load_data(args.mnist, smoke=True)
-    print(describe_machine(args.threads))
-    print(
-        f"data: {data_name.replace(' [smoke subset]', '')}, rows resampled; "
-        f"{args.epochs} epochs; AutoencoderTransformer(n_components=32) defaults"
-    )
+    record = Record("scaling", args, f"{data_name.replace(' [smoke subset]', '')}, rows resampled")
     rows = []
     for n_rows in args.sizes:
         out = subprocess.run(
@@ -69,20 +65,21 @@ def main(argv=None):
         durations = result["durations"]
         per_sample_us = 1e6 * sum(durations) / (n_rows * len(durations))
         drift = durations[-1] / durations[0] if len(durations) > 1 else 1.0
-        rows.append(
-            (
-                n_rows,
-                f"{per_sample_us:.1f}",
-                f"{drift:.2f}",
-                f"{result['x_mib']:.1f}",
-                f"{result['growth_mib']:.1f}",
-            )
-        )
-    print_table(
-        ["rows", "us per sample-epoch", "last/first epoch", "X (MiB)", "peak growth in fit (MiB)"],
+        rows.append((n_rows, per_sample_us, drift, result["x_mib"], result["growth_mib"]))
+    record.table(
+        "scaling",
+        f"AutoencoderTransformer(n_components=32), {args.epochs} epochs, "
+        "each size in a fresh process",
+        [
+            ("rows", "{:,}"),
+            ("us per sample-epoch", "{:.1f}"),
+            ("last / first epoch", "{:.2f}"),
+            ("X (MiB)", "{:.1f}"),
+            ("peak growth in fit (MiB)", "{:.1f}"),
+        ],
         rows,
     )
-    return rows
+    record.save()
 
 
 if __name__ == "__main__":

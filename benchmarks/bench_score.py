@@ -13,7 +13,7 @@ import statistics
 import warnings
 
 import numpy as np
-from _common import base_parser, describe_machine, interleaved, load_data, pin_threads, print_table
+from _common import Record, base_parser, interleaved, load_data, pin_threads
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 
@@ -28,8 +28,9 @@ def main(argv=None):
     k = 30 if X_train.shape[1] > 64 else 8
     epochs = 1 if args.smoke else 10
     with pin_threads(args.threads):
-        print(describe_machine(args.threads))
-        print(f"data: {name}; {X_train.shape[1]}-256-{k} autoencoder, {epochs} epochs")
+        record = Record(
+            "score", args, f"{name}; {X_train.shape[1]}-256-{k} autoencoder, {epochs} epochs"
+        )
         ae = AutoencoderTransformer(k, hidden_layer_sizes=(256,), max_epochs=epochs, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -43,25 +44,27 @@ def main(argv=None):
             },
             1 if args.smoke else args.repeats,
         )
-        rows = [
-            ("one training epoch (AE)", f"{one_epoch:.3f}", "1.00x", "-", "-"),
-        ]
+        rows = [("one training epoch (AE)", one_epoch, 1.0, None, None)]
         for contender in times:
             seconds = statistics.median(times[contender])
-            rows.append(
-                (
-                    contender,
-                    f"{seconds:.3f}",
-                    f"{seconds / one_epoch:.2f}x",
-                    f"{scores[contender]:.2f}",
-                    "-",
-                )
-            )
+            rows.append((contender, seconds, seconds / one_epoch, scores[contender], None))
         for n in (16, 64, 256):
             _, errors, _ = ae._log_likelihood(X_test, n)
-            rows.append((f"  {n} importance samples", "-", "-", "-", f"{np.median(errors):.3f}"))
-    print_table(["what", "seconds", "/ one epoch", "score (nats)", "median SE per row"], rows)
-    return rows
+            rows.append((f"AE, {n} importance samples", None, None, None, np.median(errors)))
+        record.value("score_epochs", rows[1][2])
+        record.table(
+            "score",
+            f"score_samples on {len(X_test):,} held-out rows, k = {k}",
+            [
+                ("what", "{}"),
+                ("seconds", "{:.3f}"),
+                ("/ one epoch", "{:.2f}x"),
+                ("score (nats)", "{:.2f}"),
+                ("median SE per row", "{:.3f}"),
+            ],
+            rows,
+        )
+    record.save()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Same code size, interleaved repeats, pinned to ``--threads`` threads.
 import statistics
 
 import numpy as np
-from _common import base_parser, describe_machine, interleaved, load_data, pin_threads, print_table
+from _common import Record, base_parser, interleaved, load_data, pin_threads
 from sklearn.decomposition import PCA
 
 from sklearn_ae import AutoencoderTransformer
@@ -24,8 +24,11 @@ def main(argv=None):
     if args.smoke:
         args.repeats = 1
     with pin_threads(args.threads):
-        print(describe_machine(args.threads))
-        print(f"data: {data_name}; transforming all {len(X)} rows; code size {args.n_components}")
+        record = Record(
+            "transform",
+            args,
+            f"{data_name}; transforming all {len(X)} rows; code size {args.n_components}",
+        )
         pca = PCA(args.n_components).fit(X_train)
         models = {
             "PCA": pca,
@@ -47,9 +50,14 @@ def main(argv=None):
             pca_rate = len(X) / statistics.median(times["PCA"])
             for name in models:
                 rate = len(X) / statistics.median(times[name])
-                rows.append((np.dtype(dtype).name, name, f"{rate:,.0f}", f"{rate / pca_rate:.2f}"))
-        print_table(["input dtype", "model", "rows/s", "relative to PCA"], rows)
-    return rows
+                rows.append((np.dtype(dtype).name, name, rate, rate / pca_rate))
+        record.table(
+            "throughput",
+            f"transform of {len(X):,} rows, median of {args.repeats}",
+            [("input", "{}"), ("model", "{}"), ("rows/s", "{:,.0f}"), ("/ PCA", "{:.2f}")],
+            rows,
+        )
+    record.save()
 
 
 if __name__ == "__main__":

@@ -11,13 +11,12 @@ widths, interleaved. One thread.
 """
 
 import math
-import statistics
 import time
 import warnings
 
 import numpy as np
 import torch
-from _common import base_parser, describe_machine, interleaved, load_data, pin_threads, print_table
+from _common import Record, base_parser, interleaved, load_data, pin_threads
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AutoencoderTransformer, VariationalAE
@@ -100,7 +99,7 @@ def hand_vae(X_train, X_test, blocks, epochs_per_block, iwae_samples):
         seconds += time.process_time() - start
         nll = hand_iwae(model.eval(), torch.from_numpy(X_test), iwae_samples)
         model.train()
-        points.append(((block + 1) * epochs_per_block, seconds, nll))
+        points.append([(block + 1) * epochs_per_block, seconds, nll])
     return points
 
 
@@ -125,14 +124,14 @@ def package_vae(X_train, X_test, blocks, epochs_per_block, iwae_samples):
         nll = -vae.score(X_test) if iwae_samples == 64 else None
         if nll is None:
             nll = -float(np.mean(vae.score_samples(X_test, n_importance_samples=iwae_samples)))
-        points.append(((block + 1) * epochs_per_block, seconds, nll))
+        points.append([(block + 1) * epochs_per_block, seconds, nll])
     return vae, points
 
 
 def main(argv=None):
     parser = base_parser(__doc__.split("\n\n")[0])
-    parser.add_argument("--blocks", type=int, default=6)
-    parser.add_argument("--epochs-per-block", type=int, default=10)
+    parser.add_argument("--blocks", type=int, default=4)
+    parser.add_argument("--epochs-per-block", type=int, default=15)
     parser.add_argument("--iwae-samples", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
@@ -141,43 +140,38 @@ def main(argv=None):
     X_train, X_test, _, _, name = load_data(args.mnist, args.smoke)
     X_train, X_test = (X_train > 0.5).astype(np.float32), (X_test > 0.5).astype(np.float32)
     with pin_threads(args.threads):
-        print(describe_machine(args.threads))
-        print(f"data: {name}, binarised at 0.5; IWAE with {args.iwae_samples} samples")
+        record = Record("vae", args, f"{name}, binarised at 0.5")
+        record.value("iwae_samples", args.iwae_samples)
         hand = hand_vae(X_train, X_test, args.blocks, args.epochs_per_block, args.iwae_samples)
         _, ours = package_vae(
             X_train, X_test, args.blocks, args.epochs_per_block, args.iwae_samples
         )
-        rows = [("hand-written VAE", *p) for p in hand] + [("VariationalAE", *p) for p in ours]
-        print_table(
-            ["contender", "epochs", "CPU s", "held-out NLL (nats)"],
-            [(c, e, f"{s:.1f}", f"{n:.2f}") for c, e, s, n in rows],
+        curves = {"hand-written VAE": hand, "VariationalAE": ours}
+        record.series("curves", curves)
+        record.table(
+            "curves",
+            f"Held-out negative log-likelihood (IWAE, {args.iwae_samples} samples)",
+            [("contender", "{}"), ("epochs", "{}"), ("CPU s", "{:.1f}"), ("NLL (nats)", "{:.2f}")],
+            [(c, *point) for c, curve in curves.items() for point in curve],
         )
+        ae, vae = "AutoencoderTransformer", "VariationalAE"
         times, _ = interleaved(
             {
-                "AutoencoderTransformer": lambda: _epoch(AutoencoderTransformer, X_train),
-                "VariationalAE": lambda: _epoch(VariationalAE, X_train),
+                ae: lambda: _epoch(AutoencoderTransformer, X_train),
+                vae: lambda: _epoch(VariationalAE, X_train),
             },
             args.repeats,
         )
-        ratio = statistics.median(
-            v / a
-            for v, a in zip(times["VariationalAE"], times["AutoencoderTransformer"], strict=True)
+        ratio = record.timing_table(
+            "epoch_time",
+            f"One-epoch fit of the same widths, median of {args.repeats} interleaved repeats",
+            times,
+            ae,
+            "estimator",
+            "{:.3f}",
         )
-        print_table(
-            ["one-epoch fit", "median s", "/ AutoencoderTransformer"],
-            [
-                (
-                    "AutoencoderTransformer",
-                    f"{statistics.median(times['AutoencoderTransformer']):.3f}",
-                    "1.00x",
-                ),
-                (
-                    "VariationalAE",
-                    f"{statistics.median(times['VariationalAE']):.3f}",
-                    f"{ratio:.2f}x",
-                ),
-            ],
-        )
+        record.value("epoch_ratio", ratio)
+    record.save()
 
 
 def _epoch(cls, X_train):

@@ -9,15 +9,7 @@ network (same widths, activations, batch size, epochs), interleaved, pinned to
 
 import statistics
 
-from _common import (
-    base_parser,
-    describe_machine,
-    interleaved,
-    load_data,
-    median_ratio,
-    pin_threads,
-    print_table,
-)
+from _common import Record, base_parser, interleaved, load_data, median_ratio, pin_threads
 
 from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
 
@@ -84,11 +76,7 @@ def main(argv=None):
         "n_iter_no_change": args.epochs + 1,
     }
     with pin_threads(args.threads):
-        print(describe_machine(args.threads))
-        print(
-            f"data: {data_name}; batch {args.batch_size}; {args.epochs} epochs; "
-            f"{args.repeats} interleaved repeats; code width 32"
-        )
+        record = Record("variants", args, data_name)
         rows = []
         for name, networks, variant_class, params, target in VARIANTS:
             for network in networks:
@@ -103,19 +91,25 @@ def main(argv=None):
                 ratio = median_ratio(times, name, "plain")
                 n_steps = args.epochs * -(-len(X_train) // args.batch_size)
                 step_ms = 1000 * statistics.median(times[name]) / n_steps
-                met = "-" if target is None else ("yes" if ratio <= target else "NO")
-                rows.append(
-                    (
-                        name,
-                        network.replace("784", str(X_train.shape[1])),
-                        f"{ratio:.2f}x",
-                        f"{step_ms:.2f}",
-                        "-" if target is None else f"<= {target}x",
-                        met,
-                    )
-                )
-        print_table(["variant", "network", "time / plain", "ms per step", "target", "met"], rows)
-    return rows
+                met = None if target is None else ("yes" if ratio <= target else "no")
+                network = network.replace("784", str(X_train.shape[1]))
+                rows.append((name, network, ratio, step_ms, target, met))
+        record.table(
+            "variants",
+            f"Fit time relative to the plain autoencoder of the same network: batch "
+            f"{args.batch_size}, {args.epochs} epochs, "
+            f"median of {args.repeats} interleaved repeats",
+            [
+                ("variant", "{}"),
+                ("network", "{}"),
+                ("time / plain", "{:.2f}x"),
+                ("ms per step", "{:.2f}"),
+                ("target", "<= {}x"),
+                ("met", "{}"),
+            ],
+            rows,
+        )
+    record.save()
 
 
 if __name__ == "__main__":

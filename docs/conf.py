@@ -4,7 +4,14 @@ import os
 import sys
 
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("../benchmarks"))
+import report  # noqa: E402
+
 import sklearn_ae  # noqa: E402
+
+# The benchmark tables and figures, drawn from the stored results file only
+# (benchmarks/results.json); no benchmark runs during the build.
+report.render(out=os.path.abspath("_benchmarks"))
 
 project = "sklearn_ae"
 author = "the sklearn_ae developers"
@@ -28,7 +35,9 @@ autodoc_default_options = {
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = []
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_benchmarks"]
+html_static_path = ["_static"]
+html_css_files = ["benchmarks.css"]
 html_theme = "pydata_sphinx_theme"
 html_theme_options = {"navigation_with_keys": False}
 html_title = f"sklearn_ae {release}"

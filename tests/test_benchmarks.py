@@ -1,5 +1,9 @@
-"""Each benchmark runs once in smoke mode so it cannot rot; timings are never asserted."""
+"""Each benchmark runs once in smoke mode so it cannot rot; timings are never asserted.
 
+The stored results file is checked for what the docs and README draw from it.
+"""
+
+import json
 import os
 import subprocess
 import sys
@@ -7,13 +11,19 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = sorted((Path(__file__).parents[1] / "benchmarks").glob("bench_*.py"))
+ROOT = Path(__file__).parents[1]
+BENCHMARKS = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import report  # noqa: E402
+
+STORED = json.loads((ROOT / "benchmarks" / "results.json").read_text())["benchmarks"]
 
 
 @pytest.mark.parametrize("script", BENCHMARKS, ids=lambda p: p.stem)
-def test_benchmark_smoke_run(script):
+def test_benchmark_smoke_run(script, tmp_path):
+    results = tmp_path / "results.json"
     result = subprocess.run(
-        [sys.executable, script.name, "--smoke"],
+        [sys.executable, script.name, "--smoke", "--save", str(results)],
         cwd=script.parent,
         capture_output=True,
         text=True,
@@ -21,8 +31,63 @@ def test_benchmark_smoke_run(script):
         env={**os.environ, "SKLEARN_AE_MNIST": ""},
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    if "No CUDA device available" in result.stdout:  # bench_gpu on a CPU-only machine
-        return
     if "bench_defaults" not in script.name:  # stated on digits, MNIST plays no part
         assert "falling back to digits" in result.stdout
-    assert "|" in result.stdout  # printed its table
+    name = script.stem.removeprefix("bench_")
+    stored = json.loads(results.read_text())["benchmarks"][name]
+    assert stored["produced"]["smoke"] is True
+    assert stored["produced"]["command"] == f"python benchmarks/{script.name} --smoke"
+    if "No CUDA device available" in result.stdout:  # bench_gpu on a CPU-only machine
+        assert stored["values"]["skipped"]
+        return
+    assert stored["tables"] and "|" in result.stdout  # printed and stored its tables
+    # What the docs draw from a run of this benchmark renders.
+    text = report.render_section(name, stored, tmp_path)
+    assert ".. csv-table::" in text
+
+
+def test_run_all_stores_each_run_and_redraws_tables_figures_and_readme(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{report.README_START}\nstale\n{report.README_END}\nrest\n")
+    results, docs = tmp_path / "results.json", tmp_path / "docs"
+    results.write_text(json.dumps({"benchmarks": {"conv": STORED["conv"]}}))
+    command = [sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "--smoke"]
+    command += ["--only", "defaults", "overhead", "--results", str(results)]
+    command += ["--docs", str(docs), "--readme", str(readme)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    stored = json.loads(results.read_text())["benchmarks"]
+    assert sorted(stored) == ["conv", "defaults", "overhead"]  # the entry not rerun is kept
+    assert stored["conv"] == STORED["conv"]
+    assert (docs / "overhead_curves.png").stat().st_size > 10_000
+    assert "smoke run" in (docs / "overhead.inc").read_text()
+    assert "Not measured yet" in (docs / "vae.inc").read_text()
+    text = readme.read_text()
+    assert "stale" not in text and text.startswith("intro\n") and text.endswith("rest\n")
+    assert " ".join(report.readme_block(stored).split()) in " ".join(text.split())
+
+
+def test_stored_results_cover_every_section_and_say_how_they_were_produced():
+    assert sorted(STORED) == sorted(report.SECTIONS)
+    for name, result in STORED.items():
+        produced = result["produced"]
+        assert produced["smoke"] is False, name
+        assert produced["command"].startswith(f"python benchmarks/bench_{name}.py"), name
+        if name != "defaults":  # defaults is stated on digits
+            assert "MNIST" in produced["data"], name
+        for key in ("date", "machine", "threads", "python", "versions", "commit"):
+            assert produced[key], (name, key)
+        for table in result["tables"].values():
+            assert len(table["columns"]) == len(table["formats"]), name
+            assert all(len(row) == len(table["columns"]) for row in table["rows"]), name
+
+
+def test_docs_draw_at_least_four_figures_and_the_readme_quotes_the_stored_results(tmp_path):
+    report.render(out=tmp_path)
+    figures = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert len(figures) >= 4, figures
+    includes = "".join(p.read_text() for p in tmp_path.glob("*.inc"))
+    assert all(f"/_benchmarks/{figure}" in includes for figure in figures)
+    assert "Not measured yet" not in includes
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert " ".join(report.readme_block(STORED).split()) in readme
