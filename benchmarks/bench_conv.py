@@ -3,7 +3,8 @@
 30-d code, BCE, Adam(1e-3), batch 128: ``AutoencoderTransformer(image_shape=(28,
 28), conv_channels=(32, 64), hidden_layer_sizes=())`` against a hand-written
 PyTorch loop of the same network (two 3x3 stride-2 convolutions, a dense layer
-to the code, the mirror back) and the dense 784-512-256-30 autoencoder, as
+to the code, the mirror back), the same layers in Keras 3 on the torch backend
+(skipped with a note without keras) and the dense 784-512-256-30 autoencoder, as
 held-out squared error per image relative to PCA-30's after each block of
 epochs; then 5-epoch fit times of the package and the hand loop,
 interleaved; then masking noise (30 %) removed from held-out digits by the

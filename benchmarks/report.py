@@ -328,9 +328,13 @@ def score(result, out):
 
 def quality(result, out):
     target = result["values"].get("target")
-    text = ""
+    anchor = result["values"]["published"]
+    text = (
+        f"For reference, {anchor['source']} report {anchor['autoencoder']:.2f} against "
+        f"{anchor['pca']:.2f} for PCA ({anchor['setting']}). "
+    )
     if target:
-        text = (
+        text += (
             f"Target run: {target['ae_error']:.2f} against PCA's {target['pca_error']:.2f} "
             f"({target['ae_error'] / target['pca_error']:.2f}x) in {target['seconds']:.0f} s "
             "of CPU time."
@@ -381,11 +385,27 @@ def render_section(name, result, out):
     return "\n\n".join(parts) + "\n"
 
 
+def overview(results):
+    """Which machines and dates the stored results come from, and what they cost."""
+    if not results:
+        return "*No stored results yet.*\n"
+    produced = [r["produced"] for r in results.values()]
+    machines = sorted({f"{p['machine']}, {p['threads']} thread(s)" for p in produced})
+    dates = sorted(p["date"] for p in produced)
+    minutes = sum(p.get("wall_seconds", 0) for p in produced) / 60
+    return (
+        f"The stored results of {len(results)} benchmarks were produced between "
+        f"{dates[0]} and {dates[-1]} on {'; '.join(machines)}; together they ran "
+        f"{minutes:.0f} minutes.\n"
+    )
+
+
 def render(results_path=RESULTS_FILE, out=DOCS_OUT):
     """Write ``<name>.inc`` and figures for every section; missing results say so."""
     results = load(results_path) if Path(results_path).exists() else {}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "overview.inc").write_text(overview(results))
     for name in SECTIONS:
         if name in results:
             body = render_section(name, results[name], out)
