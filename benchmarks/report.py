@@ -53,7 +53,11 @@ def load(path=RESULTS_FILE):
 
 def csv_table(table):
     """A csv-table whose column widths follow their longest entry, so it fits the page."""
-    rows = [format_row(row, table["formats"]) for row in table["rows"]]
+    # A lone "-" would read as a bullet list in reStructuredText.
+    rows = [
+        ["–" if cell == "-" else cell for cell in format_row(row, table["formats"])]
+        for row in table["rows"]
+    ]
     lengths = [
         max(len(str(cell)) for cell in column)
         for column in zip(table["columns"], *rows, strict=True)
