@@ -184,8 +184,8 @@ def impute_bars(rows, path):
     labels = [f"{d} ({next(r[1] for r in rows if r[0] == d)})" for d in datasets]
     axes.set_xticks(np.arange(len(datasets)), labels, fontsize=8)
     axes.set_ylabel("RMSE / mean imputation's (labels: RMSE)")
-    axes.set_ylim(0, 1.25)
-    axes.legend(fontsize=8, frameon=False, ncols=len(methods), loc="upper center")
+    axes.set_ylim(0, 1.4)
+    axes.legend(fontsize=8, frameon=False, ncols=2, loc="upper center")
     _save(figure, path)
 
 
@@ -302,7 +302,8 @@ def impute(result, out):
     text = (
         f"On {first}, AutoencoderImputer's RMSE is {ours[0] / knn[0]:.2f}x KNNImputer's "
         f"in {ours[1] / max(knn[1], 1e-9):.2f}x its CPU time. IterativeImputer ran with "
-        f"{result['values']['iterative_on_mnist']} on {first}."
+        + ", ".join(f"{k}={v}" for k, v in result["values"]["iterative_on_mnist"].items())
+        + f" on {first}."
     )
     return text, ["impute_rmse.png"], ["rmse", "codes"]
 
