@@ -35,6 +35,13 @@ def main(argv=None):
     parser.add_argument("--readme", default=str(report.README), help="'' leaves README alone")
     parser.add_argument("--smoke", action="store_true", help="tiny runs, to check the pipeline")
     args = parser.parse_args(argv)
+    stored = Path(args.results).resolve() == RESULTS_FILE.resolve()
+    if stored and (args.smoke or not args.mnist):
+        parser.error(
+            f"{RESULTS_FILE.name} holds full MNIST runs, which a "
+            f"{'smoke run' if args.smoke else 'run on digits'} would replace: pass "
+            "--mnist PATH without --smoke, or --results OTHER.json"
+        )
     if not args.mnist:
         print("MNIST not given (--mnist or $SKLEARN_AE_MNIST): the benchmarks use digits.")
     failed = []

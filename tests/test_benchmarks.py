@@ -67,6 +67,20 @@ def test_run_all_stores_each_run_and_redraws_tables_figures_and_readme(tmp_path)
     assert " ".join(report.readme_block(stored).split()) in " ".join(text.split())
 
 
+@pytest.mark.parametrize("flags", [["--smoke", "--mnist", "somewhere"], []])
+def test_run_all_refuses_to_replace_the_stored_results_with_a_smaller_run(flags):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "--only", "gpu", *flags],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SKLEARN_AE_MNIST": ""},
+    )
+    assert done.returncode == 2
+    assert "results.json holds full MNIST runs" in done.stderr
+    assert "--results OTHER.json" in done.stderr
+    assert json.loads((ROOT / "benchmarks" / "results.json").read_text())["benchmarks"] == STORED
+
+
 def test_stored_results_cover_every_section_and_say_how_they_were_produced():
     assert sorted(STORED) == sorted(report.SECTIONS)
     for name, result in STORED.items():
