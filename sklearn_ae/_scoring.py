@@ -69,10 +69,21 @@ class _MarginalLikelihood:
         Only the observed entries ``o`` of ``x`` count (missing ones are
         integrated out, which for an isotropic Gaussian is dropping them).
         """
-        residual = (X - self._decoded(eps)) * observed
-        fit = (residual**2).sum(1) / self.noise
-        prior = (eps**2).sum(1) + self.rank * math.log(2 * math.pi)
-        return -0.5 * (fit + observed.sum(1) * math.log(2 * math.pi * self.noise) + prior)
+        return self.log_joint_of_samples(eps[:, None], X, observed)[:, 0]
+
+    def log_joint_of_samples(self, samples, X, observed):
+        """``log_joint`` of (n, s, r) samples, each against its own row of ``X``,
+        without repeating the rows ``s`` times in memory (the copies and the
+        unfused square-and-sum took two fifths of the score's time)."""
+        n, s, _ = samples.shape
+        decoded = self._decoded(samples.reshape(n * s, self.rank)).reshape(n, s, -1)
+        residual = X[:, None] - decoded
+        if not bool((observed == 1).all()):
+            residual = residual * observed[:, None]
+        fit = torch.linalg.vector_norm(residual, dim=2) ** 2 / self.noise
+        prior = (samples**2).sum(2) + self.rank * math.log(2 * math.pi)
+        n_observed = observed.sum(1, keepdim=True)
+        return -0.5 * (fit + n_observed * math.log(2 * math.pi * self.noise) + prior)
 
     def _precision(self, eps, observed):
         jacobian = self.jacobian(eps) * observed[:, :, None]  # (n, d, r), observed rows
@@ -119,7 +130,7 @@ class _MarginalLikelihood:
         log_norm = -0.5 * self.rank * math.log(2 * math.pi)
         if self.exact or draws.shape[1] == 0:
             return at_mode - log_norm - half_log_det, torch.zeros_like(at_mode)
-        n, s = X.shape[0], draws.shape[1]
+        s = draws.shape[1]
         # Defensive mixture proposal (Hesterberg 1995), drawn stratified and
         # weighted by the whole mixture's density (unbiased): the Laplace
         # Gaussian, the same 1.5 times as wide (posteriors curved away from the
@@ -150,10 +161,7 @@ class _MarginalLikelihood:
         )
         log_shares = torch.log(torch.as_tensor(shares, dtype=X.dtype, device=X.device))
         log_proposal = torch.logsumexp(log_components + log_shares[:, None, None], 0)
-        flat = samples.reshape(n * s, self.rank)
-        repeated = (X.repeat_interleave(s, 0), observed.repeat_interleave(s, 0))
-        log_joint = self.log_joint(flat, *repeated).reshape(n, s)
-        return importance_estimate(log_joint - log_proposal)
+        return importance_estimate(self.log_joint_of_samples(samples, X, observed) - log_proposal)
 
 
 load_forward_mode()
@@ -295,7 +303,7 @@ class _ScoringMixin:
         ----------
         X : array-like of shape (n_samples, n_features)
             Data to score.
-        n_importance_samples : int, default=32
+        n_importance_samples : int, default=64
             Importance samples per row; more lower the Monte Carlo error.
 
         Returns
