@@ -19,6 +19,8 @@ import numpy as np
 
 MNIST_ENV = "SKLEARN_AE_MNIST"
 RESULTS_FILE = Path(__file__).with_name("results.json")
+# Benchmarks whose stored results are on scikit-learn's digits, not MNIST.
+DIGITS_BENCHMARKS = ("defaults",)
 VERSIONED = ("torch", "skorch", "scikit-learn", "numpy", "sklearn_ae", "keras", "faiss-cpu")
 
 
@@ -35,9 +37,11 @@ def base_parser(description):
     parser.add_argument(
         "--save",
         metavar="JSON",
-        help="store the measurements, with how they were produced, in this results file "
-        f"(run_all.py passes {RESULTS_FILE.name}); the docs' tables and figures are drawn from it",
+        help="store the measurements, with how they were produced, in this results file; "
+        f"by default a full MNIST run replaces its entry in {RESULTS_FILE.name} and redraws "
+        "the docs' tables and figures, and a smoke or digits run stores nothing",
     )
+    parser.add_argument("--no-save", action="store_true", help=f"leave {RESULTS_FILE.name} alone")
     return parser
 
 
@@ -217,16 +221,35 @@ class Record:
         self.content["values"][key] = _plain(value)
         return value
 
-    def save(self):
+    def stores_by_default(self):
+        """A full run on the data the stored results hold (MNIST; digits for the
+        benchmarks stated on digits) replaces its entry; smaller runs never do."""
+        produced = self.content["produced"]
+        on_their_data = "MNIST" in produced["data"] or self.name in DIGITS_BENCHMARKS
+        return not (self.args.no_save or produced["smoke"] or not on_their_data)
+
+    def save(self, replaces_measurements=True):
+        """Store this run's entry; ``replaces_measurements=False`` (a run that
+        measured nothing here) keeps an entry that holds measurements."""
         self.content["produced"]["wall_seconds"] = round(time.perf_counter() - self._start, 1)
-        if not self.args.save:
+        path = self.args.save or (RESULTS_FILE if self.stores_by_default() else None)
+        if path is None:
+            print(f"not stored (a smoke or digits run, or --no-save): {RESULTS_FILE.name} is kept")
             return
-        path = Path(self.args.save)
+        path = Path(path)
         stored = json.loads(path.read_text()) if path.exists() else {}
+        previous = stored.get("benchmarks", {}).get(self.name)
+        if not replaces_measurements and previous and previous["tables"]:
+            print(f"nothing measured here: the measurements stored in {path.name} are kept")
+            return
         stored.setdefault("benchmarks", {})[self.name] = self.content
         stored["benchmarks"] = dict(sorted(stored["benchmarks"].items()))
         path.write_text(json.dumps(stored, indent=1) + "\n")
         print(f"stored in {path}")
+        if not self.args.save:  # a benchmark rerun alone: redraw what the docs show
+            import report
+
+            report.main([])
 
 
 def _public_argv(argv):

@@ -45,7 +45,7 @@ def main(argv=None):
     if not torch.cuda.is_available():
         print("No CUDA device available: GPU checks skipped.")
         record.value("skipped", "no CUDA device on the machine that ran it")
-        record.save()
+        record.save(replaces_measurements=False)
         return 0
     record.value("device", torch.cuda.get_device_name())
 

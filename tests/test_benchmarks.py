@@ -105,3 +105,70 @@ def test_docs_draw_at_least_four_figures_and_the_readme_quotes_the_stored_result
     assert "Not measured yet" not in includes
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert " ".join(report.readme_block(STORED).split()) in readme
+
+
+@pytest.fixture
+def stored_copy(tmp_path, monkeypatch):
+    """The stored results, README and docs output redirected to a scratch folder."""
+    import _common
+
+    results, readme = tmp_path / "results.json", tmp_path / "README.md"
+    results.write_text(json.dumps({"benchmarks": STORED}))
+    readme.write_text(f"{report.README_START}\n{report.README_END}\n")
+    for module in (_common, report):
+        monkeypatch.setattr(module, "RESULTS_FILE", results)
+    monkeypatch.setattr(report, "DOCS_OUT", tmp_path / "docs")
+    monkeypatch.setattr(report, "README", readme)
+    return results
+
+
+def _record(name, data, smoke=False, no_save=False):
+    import argparse
+
+    import _common
+
+    args = argparse.Namespace(threads=1, smoke=smoke, save=None, no_save=no_save)
+    record = _common.Record(name, args, data)
+    record.content["tables"] = json.loads(json.dumps(STORED[name]["tables"]))
+    record.content["values"] = dict(STORED[name]["values"])
+    return record
+
+
+def test_a_full_benchmark_run_alone_replaces_its_entry_and_redraws(stored_copy):
+    record = _record("score", "MNIST test split (8000 train / 2000 held out)")
+    record.value("score_epochs", 1.234)
+    record.save()
+    stored = json.loads(stored_copy.read_text())["benchmarks"]
+    assert stored["score"]["values"]["score_epochs"] == 1.234
+    assert {k: v for k, v in stored.items() if k != "score"} == {
+        k: v for k, v in STORED.items() if k != "score"
+    }
+    assert "1.23 training epochs" in (report.DOCS_OUT / "score.inc").read_text()
+    assert "Keras tutorial" in report.README.read_text()
+
+
+@pytest.mark.parametrize(
+    "name, data, flags",
+    [
+        ("score", "MNIST test split", {"smoke": True}),
+        ("score", "scikit-learn digits (1347 train / 450 held out)", {}),
+        ("score", "MNIST test split", {"no_save": True}),
+    ],
+)
+def test_a_smoke_digits_or_no_save_run_leaves_the_stored_results_alone(
+    stored_copy, name, data, flags
+):
+    before = stored_copy.read_text()
+    record = _record(name, data, **flags)
+    record.value("score_epochs", 1.234)
+    record.save()
+    assert stored_copy.read_text() == before
+
+
+def test_a_gpu_run_without_cuda_keeps_stored_gpu_measurements(stored_copy):
+    measured = dict(STORED, gpu={**STORED["gpu"], "tables": STORED["vae"]["tables"]})
+    stored_copy.write_text(json.dumps({"benchmarks": measured}))
+    record = _record("gpu", "MNIST test split")
+    record.value("skipped", "no CUDA device on the machine that ran it")
+    record.save(replaces_measurements=False)
+    assert json.loads(stored_copy.read_text())["benchmarks"]["gpu"] == measured["gpu"]
