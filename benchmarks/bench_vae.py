@@ -3,7 +3,9 @@
 Binarised MNIST (threshold 0.5), 784-512-256-32 with a Bernoulli decoder,
 batch 128, Adam(lr=1e-3): the held-out negative log-likelihood (IWAE with
 ``--iwae-samples`` importance samples, in nats) after each block of epochs,
-beside a hand-written PyTorch VAE of the same shape; then the time of a
+beside a hand-written PyTorch VAE of the same shape and the same VAE in Keras 3
+on the torch backend (skipped with a note without keras), all three scored by
+the same IWAE code; then the time of a
 training epoch of VariationalAE against AutoencoderTransformer of the same
 widths, interleaved. One thread.
 
@@ -16,12 +18,13 @@ import warnings
 
 import numpy as np
 import torch
-from _common import Record, base_parser, interleaved, load_data, pin_threads
+from _common import Record, base_parser, interleaved, keras_available, load_data, pin_threads
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AutoencoderTransformer, VariationalAE
 
 HIDDEN, CODE = (512, 256), 32
+KERAS = "Keras 3 VAE (torch backend)"
 
 
 class HandVAE(torch.nn.Module):
@@ -51,16 +54,21 @@ class HandVAE(torch.nn.Module):
         return self.mean(hidden), self.log_var(hidden)
 
     def log_weights(self, x, n_samples, generator):
-        mean, log_var = self.posterior(x)
-        eps = torch.randn((x.shape[0], n_samples, CODE), generator=generator)
-        h = mean[:, None] + torch.exp(0.5 * log_var)[:, None] * eps
-        logits = self.decoder(h)
-        log_px = -torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, x[:, None].expand_as(logits), reduction="none"
-        ).sum(-1)
-        log_prior = -0.5 * (h**2).sum(-1)
-        log_q = -0.5 * ((eps**2).sum(-1) + log_var.sum(1)[:, None])
-        return log_px + log_prior - log_q
+        return log_weights(self.posterior, self.decoder, x, n_samples, generator)
+
+
+def log_weights(posterior, decoder, x, n_samples, generator):
+    """IWAE log weights (n, n_samples) of a Bernoulli VAE given as two functions."""
+    mean, log_var = posterior(x)
+    eps = torch.randn((x.shape[0], n_samples, CODE), generator=generator)
+    h = mean[:, None] + torch.exp(0.5 * log_var)[:, None] * eps
+    logits = decoder(h)
+    log_px = -torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, x[:, None].expand_as(logits), reduction="none"
+    ).sum(-1)
+    log_prior = -0.5 * (h**2).sum(-1)
+    log_q = -0.5 * ((eps**2).sum(-1) + log_var.sum(1)[:, None])
+    return log_px + log_prior - log_q
 
 
 def hand_iwae(model, X, n_samples):
@@ -71,6 +79,70 @@ def hand_iwae(model, X, n_samples):
             log_w = model.log_weights(X[start : start + 20], n_samples, generator)
             total += float((torch.logsumexp(log_w, 1) - math.log(n_samples)).sum())
     return -total / len(X)
+
+
+class KerasVAE:
+    """The same VAE in Keras 3 on the torch backend, as in Keras' VAE example: a
+    sampling layer that adds the KL term, the Bernoulli term summed over pixels."""
+
+    def __init__(self, n_features):
+        import keras
+        from keras import layers, ops
+
+        keras.utils.set_random_seed(0)
+
+        class Sampling(layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.seed = keras.random.SeedGenerator(0)
+
+            def call(self, inputs):
+                mean, log_var = inputs
+                kl = 0.5 * ops.sum(ops.exp(log_var) + mean**2 - 1 - log_var, axis=1)
+                self.add_loss(ops.mean(kl))
+                eps = keras.random.normal(ops.shape(mean), seed=self.seed)
+                return mean + ops.exp(0.5 * log_var) * eps
+
+        x = keras.Input((n_features,))
+        hidden = layers.Dense(HIDDEN[1], activation="relu")(
+            layers.Dense(HIDDEN[0], activation="relu")(x)
+        )
+        self.encoder = keras.Model(x, [layers.Dense(CODE)(hidden), layers.Dense(CODE)(hidden)])
+        h = keras.Input((CODE,))
+        logits = layers.Dense(n_features)(
+            layers.Dense(HIDDEN[0], activation="relu")(
+                layers.Dense(HIDDEN[1], activation="relu")(h)
+            )
+        )
+        self.decoder = keras.Model(h, logits)
+        self.model = keras.Model(x, self.decoder(Sampling()(self.encoder(x))))
+
+        def bernoulli(y, logits):
+            return n_features * keras.losses.binary_crossentropy(y, logits, from_logits=True)
+
+        self.model.compile(optimizer="adam", loss=bernoulli)
+
+    def train(self, X, epochs):
+        self.model.fit(X, X, epochs=epochs, batch_size=128, shuffle=True, verbose=0)
+
+    def log_weights(self, x, n_samples, generator):
+        def decode(h):  # a Keras model takes (rows, code) only
+            return self.decoder(h.reshape(-1, CODE), training=False).reshape(*h.shape[:-1], -1)
+
+        return log_weights(
+            lambda v: self.encoder(v, training=False), decode, x, n_samples, generator
+        )
+
+
+def keras_vae(X_train, X_test, blocks, epochs_per_block, iwae_samples):
+    model, points, seconds = KerasVAE(X_train.shape[1]), [], 0.0
+    for block in range(blocks):
+        start = time.process_time()
+        model.train(X_train, epochs_per_block)
+        seconds += time.process_time() - start
+        nll = hand_iwae(model, torch.from_numpy(X_test), iwae_samples)
+        points.append([(block + 1) * epochs_per_block, seconds, nll])
+    return points
 
 
 def hand_vae(X_train, X_test, blocks, epochs_per_block, iwae_samples):
@@ -147,6 +219,14 @@ def main(argv=None):
             X_train, X_test, args.blocks, args.epochs_per_block, args.iwae_samples
         )
         curves = {"hand-written VAE": hand, "VariationalAE": ours}
+        note = keras_available()
+        record.value("keras_note", note)
+        if note is None:
+            curves[KERAS] = keras_vae(
+                X_train, X_test, args.blocks, args.epochs_per_block, args.iwae_samples
+            )
+        else:
+            print(f"{KERAS} skipped: {note}")
         record.series("curves", curves)
         record.table(
             "curves",
