@@ -89,7 +89,7 @@ class _BaseAutoencoder(
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "accelerator": [None, HasMethods(["prepare", "backward"])],
-        "image_shape": [tuple, list, None],
+        "image_shape": [tuple, list, np.ndarray, None],
         "conv_channels": [tuple, list],
     }
 
@@ -167,9 +167,10 @@ class _BaseAutoencoder(
         """An ``_engine.Penalty``, or None."""
         return None
 
-    def _missing_fill(self, X, allow_empty=False):
-        """Per-feature values the network sees in place of missing entries."""
-        return column_fill_values(X, allow_empty)
+    def _missing_fill(self, means):
+        """Per-feature values the network sees in place of missing entries,
+        from the running means of the observed entries."""
+        return means
 
     def _check_params(self, X):
         """Checks that involve several parameters or the data; raise ValueError."""
@@ -179,7 +180,7 @@ class _BaseAutoencoder(
                 "hidden_layer_sizes must be a tuple of positive integers, "
                 f"got {sizes!r}; use () for a single linear layer each way."
             )
-        self._image_shape(X.shape[1])  # raises for a width the images cannot have
+        self._image_shape(X.shape[1], warn=True)  # raises for a width the images cannot have
         if self.loss == "bce" and X.size:
             low, high = (X.min(), X.max()) if sp.issparse(X) else (np.nanmin(X), np.nanmax(X))
             if low < 0 or high > 1:
@@ -188,20 +189,33 @@ class _BaseAutoencoder(
                     f"{high:.4g}]; scale X with MinMaxScaler or use loss='mse'."
                 )
 
-    def _image_shape(self, n_features):
+    def _image_shape(self, n_features, warn=False):
         """``image_shape`` as (channels, height, width), checked against the width of X."""
         if self.image_shape is None:
             return None
-        shape = tuple(self.image_shape)
+        shape = tuple(np.asarray(self.image_shape, dtype=object).ravel())
         if len(shape) == 2:
             shape = (1, *shape)
-        valid = len(shape) == 3 and all(
-            isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in shape
+        valid = (
+            np.ndim(self.image_shape) == 1
+            and len(shape) == 3
+            and all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in shape)
         )
         if not valid:
             raise ValueError(
                 f"image_shape={self.image_shape!r} must be (height, width) or (channels, "
                 "height, width) of positive ints, e.g. image_shape=(28, 28)."
+            )
+        if warn and shape[2] in (1, 3, 4) and shape[0] not in (1, 3, 4):
+            warnings.warn(
+                f"image_shape={tuple(int(n) for n in shape)!r} reads as {shape[0]} channels "
+                f"of {shape[1]}x{shape[2]} images, but its last axis looks like colour "
+                "channels: if the rows are height x width x channels pixels, pass "
+                f"image_shape={(int(shape[2]), int(shape[0]), int(shape[1]))!r} and rows in "
+                "channels-first order, X.reshape(n, h, w, c).transpose(0, 3, 1, 2)"
+                ".reshape(n, -1).",
+                UserWarning,
+                stacklevel=5,
             )
         if int(np.prod(shape)) != n_features:
             raise ValueError(
@@ -340,6 +354,13 @@ class _BaseAutoencoder(
             accelerator=self.accelerator,
         )
 
+    def _update_fill_values(self, X, continue_training, allow_empty):
+        """``feature_means_`` and ``n_observed_`` over every row trained on since the
+        network was built; ``fill_values_`` from them."""
+        previous = (self.feature_means_, self.n_observed_) if continue_training else None
+        self.feature_means_, self.n_observed_ = column_fill_values(X, allow_empty, previous)
+        self.fill_values_ = self._missing_fill(self.feature_means_)
+
     def _check_unchanged_architecture(self, spec, method):
         changed = self.spec_.changed_parameters(spec)
         if changed:
@@ -383,12 +404,12 @@ class _BaseAutoencoder(
             if self.accelerator is not None:
                 device = str(self.accelerator.device)
             module = build_module(spec, generator(seeds[0]))
-            self.fill_values_ = self._missing_fill(X, allow_empty=method == "partial_fit")
             # Each data-parallel process draws its own noise for its own batches.
             generators = (
                 generator(seeds[1]),
                 generator(seeds[2] + self._process_index(), device),
             )
+        self._update_fill_values(X, continue_training, allow_empty=method == "partial_fit")
         self.spec_ = spec
         X_train, X_valid = self._split_validation(X, seeds[3]) if validation else (X, None)
         X_train = on_device(X_train, device)

@@ -181,17 +181,24 @@ class DenoisingAE(_BaseAutoencoder):
                 f"noise={self.noise!r} and must be at most 1."
             )
 
-    def _missing_fill(self, X, allow_empty=False):
+    def _missing_fill(self, means):
         if self.noise == "masking":
             # Missing entries look like masked ones, which the network learns to fill.
-            return np.zeros(X.shape[1])
-        return super()._missing_fill(X, allow_empty)
+            return np.zeros_like(means)
+        return means
 
     def _make_corruption(self, X):
         if self.noise_level == 0:
             return None
         if self.noise == "salt_and_pepper":
-            return Corruption(self.noise, self.noise_level, *feature_range(X))
+            # A feature with no observed entry in these rows (a stream's batch)
+            # has no range: its salt and pepper are its fill value.
+            fill = torch.as_tensor(self.fill_values_, dtype=torch.float32)
+            low, high = (
+                torch.where(torch.isfinite(end), end, fill.to(end.device))
+                for end in feature_range(X)
+            )
+            return Corruption(self.noise, self.noise_level, low, high)
         return Corruption(self.noise, self.noise_level)
 
     def denoise(self, X):

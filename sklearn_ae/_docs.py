@@ -140,8 +140,19 @@ n_components_ : int
     n_iter_ : int
         Number of epochs run.
     fill_values_ : ndarray of shape (n_features,)
-        What the network sees in place of a missing (NaN) entry: the mean of
-        each feature's observed entries (0 for masking noise).
+        What the network sees in place of a missing (NaN) entry:
+        ``feature_means_`` (0 for masking noise).
+    feature_means_ : ndarray of shape (n_features,)
+        Mean of each feature's observed entries over every row trained on
+        since the network was built (``partial_fit`` and warm starts keep
+        running means, so a feature a stream's first batch lacks gets its
+        mean from later batches; 0 until one is observed).
+    n_observed_ : ndarray of shape (n_features,)
+        Number of observed entries of each feature behind ``feature_means_``.
+    hash_thresholds_ : ndarray of shape (n_components,)
+        Where ``hash_codes`` splits each code unit: the median of its codes
+        on the training rows behind ``code_mean_`` (``partial_fit`` keeps a
+        running average of the batches' medians, weighted by rows).
     code_moments_ : dict of ndarray
         Running sums of the training codes and residuals from which
         ``code_mean_``, ``code_covariance_`` and ``noise_variance_`` follow

@@ -76,8 +76,9 @@ class _ManifoldMixin:
     def hash_codes(self, X):
         """Binary codes for semantic hashing, packed into bytes.
 
-        Each code unit is thresholded (at 0.5 with ``code_activation="sigmoid"``,
-        at 0 otherwise) and the bits are packed with ``numpy.packbits``.
+        Each code unit is thresholded at ``hash_thresholds_``, the median of
+        its training codes (so each bit splits the training rows in half and
+        none is constant), and the bits are packed with ``numpy.packbits``.
         Compare them with :func:`sklearn_ae.hamming_neighbors`.
 
         Parameters
@@ -91,8 +92,7 @@ class _ManifoldMixin:
             Bit ``j`` of a row is 1 where code unit ``j`` is above the threshold.
         """
         check_is_fitted(self)
-        threshold = 0.5 if self.spec_.code_activation == "sigmoid" else 0.0
-        return np.packbits(self.transform(X) > threshold, axis=1)
+        return np.packbits(self.transform(X) > self.hash_thresholds_, axis=1)
 
     def encoder_module(self):
         """A trained copy of the encoder as a ``torch.nn.Module``, for fine-tuning.

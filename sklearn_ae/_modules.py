@@ -138,6 +138,10 @@ class AutoencoderModule(nn.Module):
         """A trained copy of the encoder alone, on the CPU, in training mode."""
         return copy.deepcopy(self.encoder).cpu().train()
 
+    def decoder_copy(self):
+        """A trained copy of ``decode`` as a plain sequence of layers, on the CPU."""
+        return copy.deepcopy(self.decoder).cpu().train()
+
     @torch.no_grad()
     def reset_parameters(self, generator):
         """Glorot-uniform weights and zero biases, drawn from ``generator``.
@@ -215,6 +219,21 @@ class DenseAutoencoder(AutoencoderModule):
         if self.tied_weights:
             return [lin.weight.T for lin in reversed(self.encoder_linears())]
         return super().decoder_weights()
+
+    def decoder_copy(self):
+        if not self.tied_weights:
+            return super().decoder_copy()
+        linears = self.encoder_linears()[::-1]
+        layers = []
+        for i, (lin, bias) in enumerate(zip(linears, self.decoder_biases, strict=True)):
+            layer = nn.Linear(lin.out_features, lin.in_features)
+            with torch.no_grad():
+                layer.weight.copy_(lin.weight.T)
+                layer.bias.copy_(bias)
+            layers.append(layer)
+            if i < len(linears) - 1:
+                layers.append(copy.deepcopy(self.decoder_activation))
+        return nn.Sequential(*layers).cpu().train()
 
     # ------------------------------------------------------------- the maps
     def decode(self, h):

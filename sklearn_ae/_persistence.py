@@ -11,6 +11,7 @@ anything is allocated, so a tampered directory raises ValueError.
 
 import json
 import warnings
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import skorch
 import torch
 from safetensors import safe_open
 from safetensors.numpy import save_file
+from sklearn.base import clone
 
 from ._device import available_device, resolve_device
 from ._modules import module_shapes
@@ -29,9 +31,14 @@ from ._version import __version__
 from .exceptions import VersionMismatchWarning
 
 FORMAT = "sklearn_ae"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _JSON, _WEIGHTS = "estimator.json", "weights.safetensors"
 _MOMENTS = "code_moments_."
+# Per-feature fitted arrays for missing entries (format 3 on).
+_FILL_ATTRIBUTES = ("fill_values_", "feature_means_", "n_observed_")
+# Key of the weights file's metadata holding a copy of the JSON's spec, settings
+# and fitted values (format 3 on): an edit of one file alone is detected.
+_COPY_KEY = "sklearn_ae.model"
 # Fitted values stored in the JSON file.
 _JSON_ATTRIBUTES = (
     "n_features_in_",
@@ -92,7 +99,7 @@ def save_estimator(estimator, path):
     params["random_state"] = _encode_random_state(params["random_state"])
     for name in ("hidden_layer_sizes", "conv_channels", "image_shape"):
         if params[name] is not None:
-            params[name] = list(params[name])
+            params[name] = [int(v) for v in np.asarray(params[name]).ravel()]
     params["device"] = str(params["device"])
     net = estimator.net_
     tensors = {
@@ -103,6 +110,8 @@ def save_estimator(estimator, path):
     tensors["code_covariance_"] = estimator.code_covariance_
     if hasattr(estimator, "components_"):
         tensors["components_"] = estimator.components_
+    for name in (*_FILL_ATTRIBUTES, "hash_thresholds_"):
+        tensors[name] = getattr(estimator, name)
     moments = estimator.code_moments_
     for name, value in moments.items():
         if np.ndim(value):
@@ -117,13 +126,19 @@ def save_estimator(estimator, path):
     if hasattr(estimator, "output_dtype_"):
         fitted["output_dtype_"] = estimator.output_dtype_
     history = [{k: epoch[k] for k in _HISTORY_KEYS if k in epoch} for epoch in net.history]
+    model = {
+        "class": type(estimator).__name__,
+        "spec": estimator.spec_.to_dict(),
+        "settings": engine_settings(net),
+        "fitted": fitted,
+    }
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "class": type(estimator).__name__,
+        "class": model["class"],
         "params": params,
-        "spec": estimator.spec_.to_dict(),
-        "settings": engine_settings(net),
+        "spec": model["spec"],
+        "settings": model["settings"],
         "fitted": fitted,
         "history": history,
         "versions": _versions(),
@@ -132,7 +147,11 @@ def save_estimator(estimator, path):
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     (path / _JSON).write_text(json.dumps(document, indent=2))
-    save_file(tensors, str(path / _WEIGHTS))
+    save_file(tensors, str(path / _WEIGHTS), metadata={_COPY_KEY: _canonical(model)})
+
+
+def _canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def _read_document(path):
@@ -167,7 +186,7 @@ def _check_versions(document):
         )
 
 
-def _expected_shapes(spec, with_components):
+def _expected_shapes(spec, with_components, format_version):
     """Every tensor a file for ``spec`` must hold, by name, with its shape."""
     k, d = spec.n_components, spec.n_features
     expected = {f"module.{name}": shape for name, shape in module_shapes(spec).items()}
@@ -182,14 +201,18 @@ def _expected_shapes(spec, with_components):
     )
     if with_components:
         expected["components_"] = (k, d)
+    if format_version >= 3:
+        expected.update({name: (d,) for name in _FILL_ATTRIBUTES})
+        expected["hash_thresholds_"] = (k,)
     return expected
 
 
-def _header_shapes(path):
-    """Tensor names and shapes from the safetensors header, reading no tensor data."""
+def _header(path):
+    """Tensor names and shapes, and the metadata, from the safetensors header alone."""
     try:
         with safe_open(str(path), framework="numpy") as file:
-            return {name: tuple(file.get_slice(name).get_shape()) for name in file.keys()}
+            shapes = {name: tuple(file.get_slice(name).get_shape()) for name in file.keys()}
+            return shapes, file.metadata() or {}
     except Exception as error:  # safetensors raises its own error types
         raise ValueError(f"{path} is missing or not a safetensors file: {error}") from error
 
@@ -226,6 +249,8 @@ def _parse(document, path):
                 f"{fitted['n_components_']} contradict the network specification {spec}"
             )
         history = [dict(epoch) for epoch in document.get("history", [])]
+        _check_spec_fits_class(estimator, spec)
+        _check_fitted(fitted, spec, history)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ValueError(
             f"{path / _JSON} holds invalid parameters or attributes: {error}"
@@ -233,27 +258,140 @@ def _parse(document, path):
     return estimator, spec, fitted, settings, history
 
 
+def _check_spec_fits_class(estimator, spec):
+    """The spec must be one that its class builds from valid parameters."""
+    fields = {k: v for k, v in spec.to_dict().items() if k in estimator.get_params()}
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    candidate = clone(estimator).set_params(**fields)
+    candidate._validate_params()
+    candidate._check_params(np.zeros((1, spec.n_features)))
+    rebuilt = candidate._network_spec(spec.n_features)
+    if rebuilt != spec:
+        changed = [k for k in spec.to_dict() if getattr(rebuilt, k) != getattr(spec, k)]
+        raise ValueError(f"spec fields {changed} are not what {type(estimator).__name__} builds")
+
+
+def _number(value, name, low=-np.inf, integer=False, allow_none=False):
+    if value is None and allow_none:
+        return
+    kinds = Integral if integer else Real
+    if isinstance(value, bool) or not isinstance(value, kinds) or not np.isfinite(value):
+        raise ValueError(f"{name}={value!r} is not a finite {'int' if integer else 'number'}")
+    if value < low:
+        raise ValueError(f"{name}={value!r} is below {low}")
+
+
+def _check_fitted(fitted, spec, history):
+    """Type, range and consistency of every fitted value in the JSON file."""
+    _number(fitted["n_iter_"], "n_iter_", 0, integer=True)
+    if fitted["n_iter_"] != len(history) or len(fitted["loss_curve_"]) != len(history):
+        raise ValueError(
+            f"n_iter_={fitted['n_iter_']}, {len(fitted['loss_curve_'])} loss_curve_ values "
+            f"and {len(history)} history epochs disagree"
+        )
+    for value in fitted["loss_curve_"]:
+        _number(value, "loss_curve_")
+    for name in ("validation_scores_", "validation_loss_curve_"):
+        if fitted[name] is not None:
+            if not isinstance(fitted[name], list) or len(fitted[name]) > len(history):
+                raise ValueError(f"{name}={fitted[name]!r}")
+            for value in fitted[name]:
+                _number(value, name)
+    bernoulli_vae = spec.kind == "variational" and spec.loss == "bce"
+    if bernoulli_vae:
+        if fitted["noise_variance_"] is not None:
+            raise ValueError("noise_variance_ must be null for a Bernoulli VariationalAE")
+    else:
+        _number(fitted["noise_variance_"], "noise_variance_")
+        if fitted["noise_variance_"] <= 0:
+            raise ValueError(f"noise_variance_={fitted['noise_variance_']!r} is not positive")
+    if not isinstance(fitted["device_"], str):
+        raise ValueError(f"device_={fitted['device_']!r} is not a string")
+    moments = fitted.get("code_moments_", {})
+    if set(moments) != {"count", "residual_sum", "data_square_sum"}:
+        raise ValueError(f"code_moments_ scalars {sorted(moments)}")
+    _number(moments["count"], "code_moments_.count", 1)
+    _number(moments["residual_sum"], "code_moments_.residual_sum", 0)
+    _number(moments["data_square_sum"], "code_moments_.data_square_sum", 0)
+    names = fitted.get("feature_names_in_")
+    if names is not None and (
+        not isinstance(names, list)
+        or len(names) != spec.n_features
+        or not all(isinstance(n, str) for n in names)
+    ):
+        raise ValueError(f"feature_names_in_ must be {spec.n_features} strings")
+    if (spec.kind == "variational") != ("output_dtype_" in fitted) or fitted.get(
+        "output_dtype_", "float32"
+    ) not in ("float32", "float64"):
+        raise ValueError(f"output_dtype_={fitted.get('output_dtype_')!r}")
+    transform = dict(fitted.get("output_config", {})).get("transform")
+    if transform not in (None, "default", "pandas", "polars"):
+        raise ValueError(f"output_config transform={transform!r}")
+
+
+def _check_copy(document, metadata, path):
+    """The weights file's copy of the model's values must match the JSON file's."""
+    if document.get("format_version", 2) < 3:
+        return  # written before the copy existed: validated, but edits go unseen
+    try:
+        copy = json.loads(metadata[_COPY_KEY])
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path / _WEIGHTS} lacks the model's copy ({error}).") from error
+    differing = [
+        f"{part}.{name}"
+        for part in ("spec", "settings", "fitted")
+        for name in sorted(set(copy.get(part, {})) | set(document.get(part, {})))
+        if _canonical(copy.get(part, {}).get(name)) != _canonical(document[part].get(name))
+        and (part, name) != ("fitted", "device_")  # where it ran; load may move it
+    ]
+    if copy.get("class") != document.get("class"):
+        differing.insert(0, "class")
+    if differing:
+        raise ValueError(
+            f"{path / _JSON} does not match the copy in {path / _WEIGHTS}: "
+            f"{', '.join(differing)} differ from it; the directory was edited. Save the "
+            "model again."
+        )
+
+
+def _check_tensors(tensors, path):
+    for name, value in tensors.items():
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{path / _WEIGHTS} holds non-finite values in {name}.")
+    if "n_observed_" in tensors and (
+        np.any(tensors["n_observed_"] < 0) or tensors["n_observed_"].dtype.kind != "i"
+    ):
+        raise ValueError(f"{path / _WEIGHTS} holds an invalid n_observed_.")
+    covariance = tensors["code_covariance_"]
+    if not np.allclose(covariance, covariance.T) or np.linalg.eigvalsh(
+        covariance
+    ).min() < -1e-8 * max(1.0, np.abs(covariance).max()):
+        raise ValueError(f"{path / _WEIGHTS}: code_covariance_ is not a covariance.")
+
+
 def load_estimator(path, device=None):
     path = Path(path)
     document = _read_document(path)
     estimator, spec, fitted, settings, history = _parse(document, path)
     listed = {name: tuple(shape) for name, shape in dict(document.get("tensors", {})).items()}
-    found = _header_shapes(path / _WEIGHTS)
+    found, metadata = _header(path / _WEIGHTS)
     if listed != found:
         raise ValueError(
             f"{path / _WEIGHTS} does not match {_JSON}: tensors listed "
             f"{sorted(listed.items())}, found {sorted(found.items())}."
         )
-    expected = _expected_shapes(spec, "components_" in found)
+    expected = _expected_shapes(spec, "components_" in found, document.get("format_version", 2))
     if found != expected:
         raise ValueError(
             f"The tensors in {path / _WEIGHTS} do not fit the architecture of the network "
             f"specification in {_JSON}: expected {sorted(expected.items())}, found "
             f"{sorted(found.items())}."
         )
-    # Only now, with every shape checked, is anything allocated.
+    _check_copy(document, metadata, path)
+    # Only now, with every shape and value checked, is anything allocated.
     with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
         tensors = {name: file.get_tensor(name) for name in file.keys()}
+    _check_tensors(tensors, path)
 
     saved_device = str(fitted.get("device_", "cpu"))
     device = (
@@ -279,6 +417,15 @@ def load_estimator(path, device=None):
         estimator.components_ = tensors["components_"]
     moments = {k[len(_MOMENTS) :]: v for k, v in tensors.items() if k.startswith(_MOMENTS)}
     estimator.code_moments_ = {**moments, **fitted.get("code_moments_", {})}
+    if "fill_values_" in tensors:
+        for name in (*_FILL_ATTRIBUTES, "hash_thresholds_"):
+            setattr(estimator, name, tensors[name])
+    else:  # format 2: fill values and hash thresholds from the training sums
+        count = int(estimator.code_moments_["count"])
+        estimator.hash_thresholds_ = estimator.code_moments_["code_sum"] / count
+        estimator.feature_means_ = estimator.code_moments_["data_sum"] / count
+        estimator.n_observed_ = np.full(spec.n_features, count, dtype=np.int64)
+        estimator.fill_values_ = estimator._missing_fill(estimator.feature_means_)
     if "output_dtype_" in fitted:
         if fitted["output_dtype_"] not in ("float32", "float64"):
             raise ValueError(f"{path / _JSON} holds an invalid output_dtype_.")

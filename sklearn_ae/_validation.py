@@ -1,5 +1,7 @@
 """Input validation and seeding shared by the estimators: errors that name the fix."""
 
+from numbers import Integral
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -35,6 +37,15 @@ def with_fix(error):
         if needle in message:
             return type(error)(f"{message} {fix}")
     return error
+
+
+def check_count(value, name, minimum=1):
+    """``value`` as an int of at least ``minimum``, or an error naming ``name`` and the fix."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}; pass e.g. {name}={minimum}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}; pass a larger {name}.")
+    return int(value)
 
 
 def seed_sequence(random_state):
@@ -74,21 +85,32 @@ def check_missing(X):
     return X
 
 
-def column_fill_values(X, allow_empty=False):
-    """Per-feature means of the observed entries, where the network sees a missing one.
+def column_fill_values(X, allow_empty=False, previous=None):
+    """Per-feature means of the observed entries, and how many entries each mean counts.
 
-    A feature with no observed entry raises, unless ``allow_empty`` (the first
-    batch of a stream need not hold every feature): its value is then 0.
+    The network sees a feature's mean where an entry is missing. ``previous``
+    (means, counts) from earlier batches of a stream are combined with ``X``'s
+    observed entries into running means, so that a feature the first batch
+    never observed gets its mean from the batches that do. A feature with no
+    observed entry raises, unless ``allow_empty`` (a stream's batch need not
+    hold every feature): its mean is then that of earlier batches, or 0.
     """
     if sp.issparse(X):
-        return np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-    observed = ~np.isnan(X)
-    empty = np.flatnonzero(~observed.any(axis=0))
-    if len(empty) and not allow_empty:
-        raise ValueError(
-            f"Column(s) {empty[:10].tolist()} of X have no observed value (all NaN); "
-            "drop them, or impute them first (AutoencoderImputer(keep_empty_features=True) "
-            "fills them with 0)."
-        )
-    totals = np.where(observed, X, 0).sum(axis=0, dtype=np.float64)
-    return totals / np.maximum(observed.sum(axis=0), 1)
+        totals = np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
+        counts = np.full(X.shape[1], X.shape[0], dtype=np.int64)
+    else:
+        observed = ~np.isnan(X)
+        counts = observed.sum(axis=0).astype(np.int64)
+        empty = np.flatnonzero(counts == 0)
+        if len(empty) and not allow_empty:
+            raise ValueError(
+                f"Column(s) {empty[:10].tolist()} of X have no observed value (all NaN); "
+                "drop them, or impute them first (AutoencoderImputer(keep_empty_features=True) "
+                "fills them with 0)."
+            )
+        totals = np.where(observed, X, 0).sum(axis=0, dtype=np.float64)
+    if previous is not None:
+        means, seen = previous
+        totals = totals + np.asarray(means, dtype=np.float64) * seen
+        counts = counts + np.asarray(seen, dtype=np.int64)
+    return totals / np.maximum(counts, 1), counts

@@ -14,7 +14,7 @@ from ._docs import Substitution
 from ._engine import Penalty
 from ._registry import register_estimator
 from ._scoring import N_IMPORTANCE_SAMPLES, RowDraws, importance_estimate, with_mask
-from ._validation import seed_sequence
+from ._validation import check_count, seed_sequence
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -257,6 +257,7 @@ class VariationalAE(_BaseAutoencoder):
         elbo : ndarray of shape (n_samples,)
             ``E_q[log p(x|h)] - KL(q(h|x) || p(h))`` per sample.
         """
+        n_samples = check_count(n_samples, "n_samples")
         out, dtype = self._estimates(X, n_samples)
         return out[:, 2].astype(dtype, copy=False)
 
@@ -277,6 +278,7 @@ class VariationalAE(_BaseAutoencoder):
             in the float dtype of the training data.
         """
         check_is_fitted(self)
+        n_samples = check_count(n_samples, "n_samples")
         generator = torch.Generator().manual_seed(
             int(seed_sequence(random_state).generate_state(1)[0])
         )

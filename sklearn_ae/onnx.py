@@ -2,8 +2,10 @@
 
 Call :func:`register_converters` once; then ``skl2onnx.to_onnx`` converts any
 fitted estimator of this package, alone or inside a Pipeline, to an ONNX graph
-that onnxruntime runs without Python or PyTorch. The graph is written from the
-trained encoder's layers (every module kind exposes its encoder as a plain
+that onnxruntime runs without Python or PyTorch. Rows with missing (NaN)
+entries are completed as ``transform`` completes them (fill values, then one
+pass of the reconstruction), so the graph holds the decoder too. The graph is
+written from the trained encoder's and decoder's layers (every module kind exposes its encoder as a plain
 sequence of layers through ``encoder_copy``), with the weights as float32
 initialisers. Needs ``pip install skl2onnx onnxruntime`` (the ``[onnx]``
 extra).
@@ -94,6 +96,17 @@ def _layer(graph, layer, x):
             strides=list(layer.stride),
             pads=list(layer.padding) * 2,
         )
+    if isinstance(layer, nn.ConvTranspose2d):
+        weight = graph.constant("kernel", layer.weight.detach().cpu().numpy())
+        bias = graph.constant("bias", layer.bias.detach().cpu().numpy())
+        return graph.node(
+            "ConvTranspose",
+            [x, weight, bias],
+            kernel_shape=list(layer.kernel_size),
+            strides=list(layer.stride),
+            pads=list(layer.padding) * 2,
+            output_padding=list(layer.output_padding),
+        )
     if isinstance(layer, nn.Unflatten):
         shape = graph.constant("shape", [-1, *layer.unflattened_size], dtype=np.int64)
         return graph.node("Reshape", [x, shape])
@@ -125,10 +138,37 @@ def _layer(graph, layer, x):
     return out
 
 
+def _layers(graph, sequence, x):
+    layers = list(sequence) if isinstance(sequence, nn.Sequential) else [sequence]
+    for layer in layers:
+        x = _layer(graph, layer, x)
+    return x
+
+
+def _reconstruction(graph, module, loss, x):
+    """``decode(encode(x))`` in data space: the decoder, then the loss's output link."""
+    out = _layers(graph, module.decoder_copy(), _layers(graph, module.encoder_copy(), x))
+    return graph.node("Sigmoid", [out]) if loss == "bce" else out
+
+
+def _completed(graph, estimator, x):
+    """Missing (NaN) entries of ``x`` filled as ``transform`` fills them: first with
+    ``fill_values_``, then with the reconstruction of the filled row; observed
+    entries pass through, and complete rows are unchanged."""
+    from ._base import _COMPLETION_PASSES
+
+    module = estimator.net_.plain_module()
+    missing = graph.node("IsNaN", [x])
+    x_filled = graph.node("Where", [missing, graph.constant("fill", estimator.fill_values_), x])
+    for _ in range(_COMPLETION_PASSES):
+        recon = _reconstruction(graph, module, estimator.spec_.loss, x_filled)
+        x_filled = graph.node("Where", [missing, recon, x])
+    return x_filled
+
+
 def _converter(scope, operator, container):
     estimator = operator.raw_operator
     encoder = estimator.net_.plain_module().encoder_copy()
-    layers = list(encoder) if isinstance(encoder, nn.Sequential) else [encoder]
     from skl2onnx.common.data_types import DoubleTensorType
 
     graph = _Graph(scope, container)
@@ -136,8 +176,7 @@ def _converter(scope, operator, container):
     double = isinstance(operator.inputs[0].type, DoubleTensorType)
     if double:  # the weights are float32: compute in float32, return float64
         x = graph.node("Cast", [x], to=1)
-    for layer in layers:
-        x = _layer(graph, layer, x)
+    x = _layers(graph, encoder, _completed(graph, estimator, x))
     if double:
         x = graph.node("Cast", [x], to=11)
     graph.node("Identity", [x], output=operator.outputs[0].full_name)

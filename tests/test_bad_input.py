@@ -211,3 +211,32 @@ def test_every_invalid_parameter_value_is_rejected_before_training(fitted, name)
             estimator.set_params(**{param: good})
         np.testing.assert_array_equal(estimator.transform(X_ok), before)
         CASES_TRIED["invalid parameter"] += 1
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda est, X: est.sample(-1), ValueError, "n_samples must be at least 1, got -1"),
+        (lambda est, X: est.sample(0), ValueError, "n_samples must be at least 1, got 0"),
+        (lambda est, X: est.sample(2.5), TypeError, "n_samples must be an int, got 2.5"),
+        (lambda est, X: est.elbo(X, n_samples=0), ValueError, "n_samples must be at least 1"),
+        (
+            lambda est, X: est.score_samples(X, n_importance_samples=0),
+            ValueError,
+            "n_importance_samples must be at least 1",
+        ),
+    ],
+)
+def test_sample_and_score_counts_are_checked(call, error, match):
+    X = np.random.default_rng(0).random((40, N_FEATURES))
+    est = VariationalAE(N_COMPONENTS, max_epochs=1, random_state=0).fit(X)
+    with pytest.raises(error, match=match):
+        call(est, X)
+
+
+def test_image_shape_accepts_any_integer_sequence_and_warns_on_channels_last():
+    X = np.random.default_rng(0).random((30, 192))
+    est = AutoencoderTransformer(2, image_shape=np.array([8, 24]), max_epochs=1).fit(X)
+    assert est.spec_.image_shape == (1, 8, 24)
+    with pytest.warns(UserWarning, match=r"pass image_shape=\(3, 8, 8\)"):
+        AutoencoderTransformer(2, image_shape=(8, 8, 3), max_epochs=1).fit(X)

@@ -78,3 +78,26 @@ def test_an_index_pickles_and_answers_the_same(backend):
     copy = pickle.loads(pickle.dumps(index))
     np.testing.assert_array_equal(copy.kneighbors(codes[:9], 4), index.kneighbors(codes[:9], 4))
     assert copy.backend_ == backend
+
+
+def test_default_hash_codes_use_every_bit_and_retrieve_as_well_as_pca_signs(digits):
+    from sklearn.decomposition import PCA
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_ae import AutoencoderTransformer
+
+    X_train, X_test, y_train, y_test = train_test_split(*digits, random_state=0)
+
+    def precision_at_10(train_codes, test_codes):
+        neighbors = hamming_neighbors(train_codes, test_codes, 10)
+        return np.mean(y_train[neighbors] == y_test[:, None])
+
+    pca = PCA(16).fit(X_train)
+    pca_signs = precision_at_10(
+        *(np.packbits(pca.transform(part) > 0, axis=1) for part in (X_train, X_test))
+    )
+    ae = AutoencoderTransformer(16, random_state=0).fit(X_train)
+    bits = np.unpackbits(ae.hash_codes(X_train), axis=1)
+    np.testing.assert_allclose(bits.mean(0), 0.5, atol=0.05)  # medians: no constant bit
+    ours = precision_at_10(ae.hash_codes(X_train), ae.hash_codes(X_test))
+    assert ours >= pca_signs, (ours, pca_signs)  # measured: 0.746 against 0.667

@@ -96,3 +96,25 @@ def test_unfitted_estimators_and_a_missing_skl2onnx_are_refused_clearly(monkeypa
     monkeypatch.setitem(sys.modules, "skl2onnx", None)
     with pytest.raises(ImportError, match="pip install skl2onnx onnxruntime"):
         register_converters()
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        *ESTIMATORS,
+        AutoencoderTransformer(4, loss="bce", tied_weights=True),
+        VariationalAE(4, loss="bce", image_shape=(8, 8), conv_channels=(4, 8)),
+    ],
+    ids=repr,
+)
+def test_onnx_completes_rows_with_missing_entries_as_transform_does(small_digits, estimator):
+    X = small_digits[0].astype(np.float32)
+    holes = X.copy()
+    holes[::2, 10:20] = np.nan
+    holes[1::3, 40] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.set_params(max_epochs=3, random_state=0).fit(holes)
+    codes = _run(skl2onnx.to_onnx(estimator, holes[:1]), holes)[0]
+    assert np.isfinite(codes).all()
+    np.testing.assert_allclose(codes, estimator.transform(holes), atol=1e-5, rtol=1e-4)

@@ -205,3 +205,56 @@ def test_tampered_skops_payload_cannot_run_code(small_digits, tmp_path):
             archive.writestr(name, content)
     with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
         sio.loads(tampered.getvalue(), trusted=trusted)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "match"),
+    [
+        (lambda d: d["spec"].update(k=None), "spec.k differ"),
+        (lambda d: d["spec"].update(activation="tanh"), "spec.activation differ"),
+        (lambda d: d["spec"].update(code_activation="relu"), "spec.code_activation differ"),
+        (lambda d: d["spec"].update(k=9), "k=9 must be between 1 and n_components=3"),
+        (lambda d: d["fitted"].update(noise_variance_=-1), "noise_variance_=-1 is not positive"),
+        (lambda d: d["fitted"].update(noise_variance_="abc"), "'abc' is not a finite number"),
+        (lambda d: d["fitted"].update(n_iter_=99), "n_iter_=99"),
+        (lambda d: d["fitted"]["code_moments_"].update(count=-3), "count=-3 is below 1"),
+        (lambda d: d["fitted"].update(loss_curve_=[float("nan")] * 3), "loss_curve_=nan"),
+    ],
+    ids=[
+        "k",
+        "activation",
+        "code_activation",
+        "k > n_components",
+        "negative noise",
+        "text noise",
+        "n_iter_",
+        "count",
+        "nan curve",
+    ],
+)
+def test_every_saved_value_is_validated_on_load(small_digits, tmp_path, tamper, match):
+    X = small_digits[0]
+    est = SparseAE(n_components=3, k=2, max_epochs=3, random_state=0).fit(X)
+    est.save(tmp_path)
+    _edit_json(tmp_path, tamper)
+    with pytest.raises(ValueError, match=match):
+        sklearn_ae.load(tmp_path)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_save_load_keeps_missing_value_handling(small_digits, estimator, tmp_path):
+    X = small_digits[0].copy()
+    X[::3, 5] = np.nan
+    X[1::4, 40] = np.nan
+    fitted = estimator.fit(X)
+    fitted.save(tmp_path)
+    loaded = sklearn_ae.load(tmp_path)
+    for name in ("fill_values_", "feature_means_", "n_observed_"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(fitted, name))
+    for method in ("transform", "score_samples", "reconstruction_error", "reconstruct"):
+        np.testing.assert_allclose(
+            getattr(loaded, method)(X), getattr(fitted, method)(X), rtol=1e-6
+        )
+    np.testing.assert_allclose(loaded.score(X), fitted.score(X), rtol=1e-6)
+    loaded.set_params(warm_start=True, max_epochs=1).fit(X)  # a warm fit on rows with NaN
+    assert loaded.n_iter_ == fitted.n_iter_ + 1
