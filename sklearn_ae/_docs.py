@@ -166,7 +166,9 @@ n_components_ : int
         ``Sigma``: the covariance of the training codes (ddof=1) less the
         noise the encoder passes through, ``s^2 (J^T J)^+``, clipped to be
         positive semi-definite. The identity for a VariationalAE.
-    noise_variance_ : float or None
+    noise_variance_ : float
         ``s^2``: the training residual per degree of freedom the decoder
-        leaves, as ``PCA.noise_variance_`` (a VariationalAE with
-        ``loss="bce"`` has a Bernoulli decoder instead: None)."""
+        leaves, as ``PCA.noise_variance_``. For a VariationalAE, the mean
+        squared residual of posterior draws; with ``loss="bce"`` too, around
+        the Bernoulli mean, so that its score is a Gaussian density like every
+        other estimator's."""

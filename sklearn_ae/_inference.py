@@ -17,10 +17,14 @@ def load_forward_mode():
         torch.autograd.forward_ad._maybe_load_decompositions()
 
 
+def link(output, loss):
+    """Decoder output in data space: the sigmoid of the logits for BCE."""
+    return torch.sigmoid(output) if loss == "bce" else output
+
+
 def decode(module, code, loss):
     """Decoder output in data space (the sigmoid of the logits for BCE)."""
-    output = module.decode(code)
-    return torch.sigmoid(output) if loss == "bce" else output
+    return link(module.decode(code), loss)
 
 
 def reconstruct(module, X, loss):

@@ -250,7 +250,7 @@ def _parse(document, path):
             )
         history = [dict(epoch) for epoch in document.get("history", [])]
         _check_spec_fits_class(estimator, spec)
-        _check_fitted(fitted, spec, history)
+        _check_fitted(fitted, spec, history, document.get("format_version", 2))
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ValueError(
             f"{path / _JSON} holds invalid parameters or attributes: {error}"
@@ -281,7 +281,7 @@ def _number(value, name, low=-np.inf, integer=False, allow_none=False):
         raise ValueError(f"{name}={value!r} is below {low}")
 
 
-def _check_fitted(fitted, spec, history):
+def _check_fitted(fitted, spec, history, format_version):
     """Type, range and consistency of every fitted value in the JSON file."""
     _number(fitted["n_iter_"], "n_iter_", 0, integer=True)
     if fitted["n_iter_"] != len(history) or len(fitted["loss_curve_"]) != len(history):
@@ -297,10 +297,8 @@ def _check_fitted(fitted, spec, history):
                 raise ValueError(f"{name}={fitted[name]!r}")
             for value in fitted[name]:
                 _number(value, name)
-    bernoulli_vae = spec.kind == "variational" and spec.loss == "bce"
-    if bernoulli_vae:
-        if fitted["noise_variance_"] is not None:
-            raise ValueError("noise_variance_ must be null for a Bernoulli VariationalAE")
+    if fitted["noise_variance_"] is None and format_version < 3:
+        pass  # a Bernoulli VariationalAE of format 2 had none: it cannot score
     else:
         _number(fitted["noise_variance_"], "noise_variance_")
         if fitted["noise_variance_"] <= 0:

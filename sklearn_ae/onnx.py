@@ -5,8 +5,9 @@ fitted estimator of this package, alone or inside a Pipeline, to an ONNX graph
 that onnxruntime runs without Python or PyTorch. Rows with missing (NaN)
 entries are completed as ``transform`` completes them (fill values, then one
 pass of the reconstruction), so the graph holds the decoder too. The graph is
-written from the trained encoder's and decoder's layers (every module kind exposes its encoder as a plain
-sequence of layers through ``encoder_copy``), with the weights as float32
+written from the trained encoder's and decoder's layers (every module kind
+exposes them as plain sequences of layers through ``encoder_copy`` and
+``decoder_copy``), with the weights as float32
 initialisers. Needs ``pip install skl2onnx onnxruntime`` (the ``[onnx]``
 extra).
 """

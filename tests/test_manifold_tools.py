@@ -96,13 +96,15 @@ def test_hamming_neighbors_counts_differing_bits():
         hamming_neighbors(np.packbits(bits, axis=1), np.packbits(queries, axis=1), 51)
 
 
-def test_hash_codes_threshold_depends_on_code_activation(small_digits):
+def test_hash_codes_threshold_at_the_training_codes_median(small_digits):
     X = small_digits[0]
-    for activation, threshold in (("sigmoid", 0.5), ("identity", 0.0)):
+    for activation in ("sigmoid", "identity"):
         ae = AutoencoderTransformer(
             n_components=10, code_activation=activation, max_epochs=2, random_state=0
         ).fit(X)
-        expected = np.packbits(ae.transform(X) > threshold, axis=1)
+        codes = ae.transform(X)
+        np.testing.assert_allclose(ae.hash_thresholds_, np.median(codes, axis=0), rtol=1e-5)
+        expected = np.packbits(codes > ae.hash_thresholds_, axis=1)
         np.testing.assert_array_equal(ae.hash_codes(X), expected)
         assert ae.hash_codes(X).shape == (300, 2)
 
