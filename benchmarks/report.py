@@ -315,7 +315,7 @@ def impute(result, out):
         + ", ".join(f"{k}={v}" for k, v in result["values"]["iterative_on_mnist"].items())
         + f" on {first}."
     )
-    return text, ["impute_rmse.png"], ["rmse", "codes"]
+    return text, ["impute_rmse.png"], ["rmse", "loss", "codes"]
 
 
 def serving(result, out):
@@ -334,11 +334,16 @@ def serving(result, out):
 
 
 def score(result, out):
-    return (
-        f"score_samples costs {result['values']['score_epochs']:.2f} training epochs.",
-        [],
-        ["score"],
-    )
+    values = result["values"]
+    text = f"score_samples costs {values['score_epochs']:.2f} training epochs."
+    if "conv_score_epochs" in values:
+        text += (
+            f" For the convolutional autoencoder it costs {values['conv_score_epochs']:.2f} "
+            "training epochs; float64 input costs "
+            f"{values['conv_float64_transform_ratio']:.2f}x float32's in transform and "
+            f"{values['conv_float64_score_ratio']:.2f}x in score_samples."
+        )
+    return text, [], ["score", "score_conv"]
 
 
 def quality(result, out):
@@ -378,7 +383,7 @@ SECTIONS = {
     "vae": vae,
     "impute": impute,
     "serving": serving,
-    "defaults": tables_only("defaults"),
+    "defaults": tables_only("defaults", "sparsity"),
     "variants": tables_only("variants"),
     "quality": quality,
     "score": score,

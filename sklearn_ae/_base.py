@@ -523,6 +523,15 @@ class _BaseAutoencoder(
             return self._train(X, 1, continue_training=not first_call, method="partial_fit")
 
     # ------------------------------------------------------------ inference
+    def _compute_dtype(self, dtype):
+        """The float precision inference runs in for input of ``dtype``.
+
+        Convolutions run in float32 whatever the input (results come back in
+        the input's dtype): in float64 they made ``transform`` 3.5x and
+        ``score`` 2x slower than float32 input; dense layers follow the input.
+        """
+        return np.dtype(np.float32) if self.spec_.image_shape is not None else np.dtype(dtype)
+
     def _fitted_module(self, dtype):
         """The trained module in eval mode, in the floating precision of the input.
 
@@ -573,13 +582,17 @@ class _BaseAutoencoder(
             return X, None
         observed = ~np.isnan(X)
         completed = np.where(observed, X, self.fill_values_.astype(X.dtype))
-        module = self._fitted_module(X.dtype)
+        compute = self._compute_dtype(X.dtype)
+        module = self._fitted_module(compute)
         loss = self.spec_.loss
         for _ in range(_COMPLETION_PASSES):
             recon = map_rows(
-                lambda batch: reconstruct(module, batch, loss), completed, self.device_
+                lambda batch: reconstruct(module, batch, loss),
+                completed,
+                self.device_,
+                dtype=compute,
             )
-            completed = np.where(observed, X, recon)
+            completed = np.where(observed, X, recon.astype(X.dtype, copy=False))
         return completed, observed
 
     def _validated(self, X):
@@ -620,7 +633,9 @@ class _BaseAutoencoder(
             The codes, in the floating dtype of ``X``.
         """
         X = self._validated(X)
-        return map_rows(self._fitted_module(X.dtype).encode, X, self.device_)
+        compute = self._compute_dtype(X.dtype)
+        codes = map_rows(self._fitted_module(compute).encode, X, self.device_, dtype=compute)
+        return codes.astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -647,8 +662,12 @@ class _BaseAutoencoder(
                 f"of width n_components_={self.n_components_}; pass the output "
                 "of transform."
             )
-        module = self._fitted_module(X.dtype)
-        return map_rows(lambda code: decode(module, code, self.spec_.loss), X, self.device_)
+        compute = self._compute_dtype(X.dtype)
+        module = self._fitted_module(compute)
+        decoded = map_rows(
+            lambda code: decode(module, code, self.spec_.loss), X, self.device_, dtype=compute
+        )
+        return decoded.astype(X.dtype, copy=False)
 
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass.
@@ -664,8 +683,15 @@ class _BaseAutoencoder(
             The reconstructions, in the floating dtype of ``X``.
         """
         X = self._validated(X)
-        module = self._fitted_module(X.dtype)
-        return map_rows(lambda batch: reconstruct(module, batch, self.spec_.loss), X, self.device_)
+        compute = self._compute_dtype(X.dtype)
+        module = self._fitted_module(compute)
+        recon = map_rows(
+            lambda batch: reconstruct(module, batch, self.spec_.loss),
+            X,
+            self.device_,
+            dtype=compute,
+        )
+        return recon.astype(X.dtype, copy=False)
 
     # ---------------------------------------------------------- sklearn API
     @property

@@ -16,9 +16,12 @@ from . import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
 
 
 def _reducers(n_components, max_epochs, device, random_state):
+    # Early stopping on held-out rows ends each fit when it stops improving, so
+    # that the defaults run without a ConvergenceWarning.
     common = {
         "n_components": n_components,
         "batch_size": 64,
+        "early_stopping": True,
         "max_epochs": max_epochs,
         "device": device,
         "random_state": random_state,
@@ -40,7 +43,10 @@ def _parse_args(argv):
     )
     parser.add_argument("--n-components", type=int, default=2, help="code size (default 2)")
     parser.add_argument(
-        "--max-epochs", type=int, default=100, help="maximum epochs per autoencoder (default 100)"
+        "--max-epochs",
+        type=int,
+        default=500,
+        help="maximum epochs per autoencoder; early stopping usually ends sooner (default 500)",
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     parser.add_argument("--output", default="sklearn_ae_codes.png", help="PNG path")

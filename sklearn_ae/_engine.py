@@ -62,6 +62,9 @@ class Penalty:
     def __call__(self, module, X, code, generator):
         raise NotImplementedError
 
+    def end_epoch(self, module, optimizer, generator):
+        """Called after each training epoch, before the stopping rule; does nothing."""
+
 
 def validation_metrics(module, X, loss, penalty=None, fill=None):
     """The training objective per element and the mean summed squared error on ``X``.
@@ -325,6 +328,8 @@ class AutoencoderNet(NeuralNet):
         for _ in range(epochs):
             self.notify("on_epoch_begin", **epoch_kwargs)
             self.run_single_epoch(batches, training=True, prefix="train", step_fn=self.train_step)
+            if self.penalty is not None:
+                self.penalty.end_epoch(self.plain_module(), self.optimizer_, self.generator)
             try:
                 self.notify("on_epoch_end", **epoch_kwargs)
             except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._denoising import DenoisingAE
+from ._imputer_persistence import save_imputer
 from ._validation import FLOAT_DTYPES, seed_sequence, with_fix
 
 
@@ -93,6 +94,11 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         entries, at least a tenth of their range (so that a nearly constant
         feature with rare excursions is not blown up); 1 for a constant
         feature and with "bce".
+    kept_features_ : ndarray of shape (n_features_in_,), dtype=bool
+        The features ``transform`` returns: those with an observed value in
+        ``fit`` (all with ``keep_empty_features``).
+    constant_features_ : ndarray of shape (n_kept_features,), dtype=bool
+        Kept features with one observed value (or none): imputed with it.
     indicator_ : MissingIndicator or None
         The indicator when ``add_indicator=True``.
     n_features_in_ : int
@@ -211,9 +217,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         """
         X, missing = self._validate(X, reset=True)
         observed = ~missing
-        self._kept = observed.any(axis=0) | self.keep_empty_features
-        self._empty = ~observed.any(axis=0)[self._kept]
-        X_kept = X[:, self._kept]
+        self.kept_features_ = observed.any(axis=0) | self.keep_empty_features
+        X_kept = X[:, self.kept_features_]
         values = X_kept[~np.isnan(X_kept)]
         in_unit_range = bool(np.all((values >= 0) & (values <= 1)))
         if self.loss != "auto":
@@ -277,9 +282,9 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         scale = np.where(constant, 1.0, np.maximum(spread, 0.1 * extent))
         if loss == "bce":  # the Bernoulli likelihood needs the raw values in [0, 1]
             mean, scale = np.where(constant, mean, 0.0), np.ones_like(scale)
-        self._constant = constant
+        self.constant_features_ = constant
         Z = (X - mean) / scale
-        Z[:, self._empty] = 0.0  # kept empty features: a constant, as in SimpleImputer
+        Z[:, ~observed.any(axis=0)] = 0.0  # kept empty features: constant, as in SimpleImputer
         Z = Z[np.isfinite(Z).any(axis=1)]
         n_features = Z.shape[1]
         n_components = self.n_components or max(1, min(n_features // 2, 128))
@@ -311,8 +316,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         if holes.any():
             for _ in range(self.n_passes):
                 filled = np.where(holes, autoencoder.reconstruct(filled), Z)
-            filled[:, self._empty] = -mean[self._empty] / scale[self._empty]
-            filled[:, self._constant] = 0.0  # a constant feature's value, exactly
+            # a constant feature's value, exactly (0 for a kept empty feature)
+            filled[:, self.constant_features_] = 0.0
         result = (filled * scale + mean).astype(X.dtype, copy=False)
         result[~holes] = X[~holes]  # observed entries exactly as given
         return result
@@ -334,10 +339,32 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = self._validate(X, reset=False)
-        result = self._impute(X[:, self._kept], self.mean_, self.scale_, self.autoencoder_)
+        result = self._impute(X[:, self.kept_features_], self.mean_, self.scale_, self.autoencoder_)
         if self.indicator_ is not None:
             result = np.hstack([result, self.indicator_.transform(X).astype(result.dtype)])
         return result
+
+    def save(self, path):
+        """Save the fitted imputer to a directory that loads without running code.
+
+        Writes ``estimator.json`` (parameters and fitted values),
+        ``weights.safetensors`` (the standardisation and the feature masks)
+        and the autoencoder in ``autoencoder/``; load it with
+        :func:`sklearn_ae.load`, which validates every value.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Directory to write (created if needed).
+
+        Returns
+        -------
+        self : object
+            The imputer, unchanged.
+        """
+        check_is_fitted(self)
+        save_imputer(self, path)
+        return self
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features (kept inputs, then indicator columns).
@@ -355,7 +382,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         from sklearn.utils.validation import _check_feature_names_in
 
         check_is_fitted(self)
-        names = _check_feature_names_in(self, input_features)[self._kept]
+        names = _check_feature_names_in(self, input_features)[self.kept_features_]
         if self.indicator_ is not None:
             # the indicator was fitted on an array: hand it the input's own names
             all_names = _check_feature_names_in(self, input_features)

@@ -367,9 +367,16 @@ def _check_tensors(tensors, path):
         raise ValueError(f"{path / _WEIGHTS}: code_covariance_ is not a covariance.")
 
 
+# Loaders of saved classes that are not autoencoders (AutoencoderImputer), by
+# class name; filled by the modules that write them.
+LOADERS = {}
+
+
 def load_estimator(path, device=None):
     path = Path(path)
     document = _read_document(path)
+    if document.get("class") in LOADERS:
+        return LOADERS[document["class"]](path, document, device)
     estimator, spec, fitted, settings, history = _parse(document, path)
     listed = {name: tuple(shape) for name, shape in dict(document.get("tensors", {})).items()}
     found, metadata = _header(path / _WEIGHTS)

@@ -269,30 +269,46 @@ class _ScoringMixin:
     def _log_likelihood(self, X, n_importance_samples):
         """Per-row estimates of ``log p(x)`` and their standard errors.
 
-        Computed in the float precision of ``X``, as ``transform`` is.
+        Computed in the float precision ``transform`` uses for ``X``.
         """
         X, observed = self._validated_with_mask(X)
         stacked = with_mask(X, observed)
-        module = self._fitted_module(X.dtype)
-        dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+        compute = self._compute_dtype(X.dtype)
+        module = self._fitted_module(compute)
+        dtype = torch.float32 if compute == np.float32 else torch.float64
         model = _MarginalLikelihood(
             module, self.spec_.loss, self.code_mean_, self.code_covariance_, self.noise_variance_
         ).to(self.device_, dtype)
         draws = RowDraws(
             seed_sequence(self.random_state), n_importance_samples, model.rank, X.shape[1]
         ).to(self.device_, dtype)
-        per_row = max(1, n_importance_samples, model.rank) * X.shape[1]
+        per_row = max(1, n_importance_samples, model.rank) * self._widest_layer()
         batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // per_row)
 
         def per_batch(batch):
             batch, mask = batch.chunk(2, dim=1)
             # Forward-mode autodiff keeps process-wide state: one thread at a time.
-            with _FORWARD_MODE_LOCK, torch.enable_grad():
+            with _FORWARD_MODE_LOCK:
                 estimate, error = model(batch, draws(batch), mask)
             return torch.stack([estimate, error], 1)
 
-        out = map_rows(per_batch, stacked, self.device_, batch_size=batch_size, dtype=X.dtype)
+        out = map_rows(per_batch, stacked, self.device_, batch_size=batch_size, dtype=compute)
+        out = out.astype(X.dtype, copy=False)
         return out[:, 0], out[:, 1], X.dtype
+
+    def _widest_layer(self):
+        """Values per row of the decoder's widest layer, which bounds a batch's memory.
+
+        Counting the input width alone let a convolutional decoder's feature
+        maps (8x wider on MNIST) spill out of the cache: decoding the score's
+        samples was 1.3x slower per row.
+        """
+        spec = self.spec_
+        if spec.image_shape is None:
+            return spec.n_features
+        _, height, width = spec.image_shape
+        maps = spec.conv_channels[0] * -(-height // 2) * -(-width // 2)
+        return max(spec.n_features, maps)
 
     def score_samples(self, X, n_importance_samples=N_IMPORTANCE_SAMPLES):
         """Log-likelihood of each sample in nats, comparable with ``PCA.score_samples``.
@@ -354,11 +370,13 @@ class _ScoringMixin:
             observed (non-NaN) features; 0 is perfect.
         """
         X, observed = self._validated_with_mask(X)
-        module = self._fitted_module(X.dtype)
+        compute = self._compute_dtype(X.dtype)
+        module = self._fitted_module(compute)
         loss = self.spec_.loss
         errors = map_rows(
             lambda batch: (batch - decode(module, module.encode(batch), loss)) ** 2,
             X,
             self.device_,
-        )
+            dtype=compute,
+        ).astype(X.dtype, copy=False)
         return (errors if observed is None else errors * observed).sum(1, dtype=X.dtype)

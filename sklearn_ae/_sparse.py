@@ -2,6 +2,7 @@
 
 from numbers import Integral, Real
 
+import torch
 from sklearn.utils._param_validation import Interval
 
 from ._base import _BaseAutoencoder
@@ -11,13 +12,33 @@ from ._registry import register_estimator
 
 
 class L1CodePenalty(Penalty):
-    """``alpha`` times the L1 norm of each code, averaged over the batch."""
+    """``alpha * sum_j |h_j| ||d_j||``, averaged over the batch.
+
+    ``d_j`` is the decoder's first-layer column that code unit ``j`` feeds:
+    only the product ``h_j d_j`` reaches the reconstruction, so a plain L1
+    penalty on ``h`` was dodged by shrinking the code and growing the decoder
+    (no exact zero on digits at any alpha). Weighted by the column norms, the
+    penalty does not change when a unit's scale moves between code and
+    decoder.
+    """
 
     def __init__(self, alpha):
         self.alpha = alpha
+        self.active = None  # code units nonzero for some row of this epoch
 
     def __call__(self, module, X, code, generator):
-        return self.alpha * code.abs().sum(1).mean()
+        active = (code.detach() != 0).any(0)
+        self.active = active if self.active is None else self.active | active
+        norms = torch.linalg.vector_norm(module.decoder_weights()[0], dim=0)
+        return self.alpha * (code.abs() * norms).sum(1).mean()
+
+    def end_epoch(self, module, optimizer, generator):
+        # A unit zero on every row of an epoch gets no gradient and stays dead
+        # (ReLU codes: 9 of 32 on digits even at alpha=1e-4): restart it.
+        active, self.active = self.active, None
+        if active is not None and not bool(active.all()):
+            dead, alive = (torch.nonzero(mask).flatten() for mask in (~active, active))
+            module.resample_code_units(dead, alive, optimizer, generator)
 
 
 @register_estimator
@@ -25,22 +46,30 @@ class L1CodePenalty(Penalty):
 class SparseAE(_BaseAutoencoder):
     """Sparse autoencoder: few code units are active for each sample.
 
-    The code is made sparse by an L1 penalty ``alpha * sum_j |h_j|`` (averaged
-    over the batch, so its scale does not depend on ``batch_size``), and/or by
-    keeping only the ``k`` largest code units of each sample (k-sparse
-    autoencoder), in training and in ``transform``. With sparsity as the
-    bottleneck the code may be wider than the input (overcomplete).
+    The code is made sparse by an L1 penalty ``alpha * sum_j |h_j| ||d_j||``
+    (averaged over the batch, so its scale does not depend on
+    ``batch_size``), and/or by keeping only the ``k`` largest code units of
+    each sample (k-sparse autoencoder), in training and in ``transform``.
+    ``d_j`` is the decoder's first-layer column fed by unit ``j``: a plain L1
+    penalty is dodged by shrinking the code and growing the decoder. A unit
+    that is zero on every row of a training epoch is restarted as a perturbed
+    copy of a live one, with a zero decoder column (dead-unit resampling).
+    With sparsity as the bottleneck the code may be wider than the input
+    (overcomplete).
 
-    The code activation defaults to the identity: the L1 penalty (or the
-    top-k) alone makes the code sparse, and no unit can die. With ReLU codes
-    half of the units of a 2-unit code, and 2 to 4 of 16, ended dead on
-    digits with the default settings.
+    Exact zeros need ``code_activation="relu"``: on digits with
+    ``n_components=32``, the share of zero code entries is 0.10, 0.26, 0.77
+    and 0.90 at ``alpha`` 1e-4, 1e-3, 1e-2 and 3e-2, with no dead unit, and
+    the held-out error stays below 8-component PCA's up to ``alpha=1e-2``.
+    The default identity code is sparse in magnitude only, and reconstructs
+    better than PCA with as many components (see the benchmarks).
 
     Parameters
     ----------
     %(core_parameters)s
     alpha : float, default=1e-3
-        Weight of the L1 penalty on the code; 0 disables it.
+        Weight of the L1 penalty on the code; 0 disables it. With ReLU codes,
+        1e-4 to 3e-2 spans little to strong sparsity on data scaled to [0, 1].
     k : int or None, default=None
         Keep only the k largest code units of each sample (the rest are set to
         0); None keeps them all.

@@ -270,7 +270,7 @@ class VariationalAE(_BaseAutoencoder):
             )
             return torch.stack([*importance_estimate(log_weights), elbo], 1)
 
-        batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // (n_samples * X.shape[1]))
+        batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // (n_samples * self._widest_layer()))
         out = map_rows(per_batch, stacked, self.device_, batch_size=batch_size, dtype=np.float64)
         return out, X.dtype
 

@@ -183,6 +183,61 @@ def _converter(scope, operator, container):
     graph.node("Identity", [x], output=operator.outputs[0].full_name)
 
 
+def _imputer_shape_calculator(operator):
+    imputer = operator.raw_operator
+    check_is_fitted(imputer)
+    n_rows = operator.inputs[0].get_first_dimension()
+    width = int(imputer.kept_features_.sum())
+    if imputer.indicator_ is not None:
+        width += len(imputer.indicator_.features_)
+    operator.outputs[0].type = type(operator.inputs[0].type)([n_rows, width])
+
+
+def _imputer_converter(scope, operator, container):
+    """``AutoencoderImputer.transform``: standardise, fill the holes with the
+    autoencoder's reconstruction (``n_passes`` rounds), return observed
+    entries unchanged, then the indicator columns."""
+    from skl2onnx.common.data_types import DoubleTensorType
+
+    imputer = operator.raw_operator
+    placeholder = imputer.missing_values
+    if not isinstance(placeholder, (int, float)) or isinstance(placeholder, bool):
+        raise NotImplementedError(
+            f"ONNX export of AutoencoderImputer needs a numeric missing_values, got "
+            f"{placeholder!r}; use missing_values=np.nan (or a number), or impute in Python."
+        )
+    graph = _Graph(scope, container)
+    x = operator.inputs[0].full_name
+    double = isinstance(operator.inputs[0].type, DoubleTensorType)
+    if double:
+        x = graph.node("Cast", [x], to=1)
+    if not np.isnan(placeholder):  # the placeholder becomes NaN, as in transform
+        is_placeholder = graph.node("Equal", [x, graph.constant("placeholder", [placeholder])])
+        x = graph.node("Where", [is_placeholder, graph.constant("nan", [np.nan]), x])
+    kept = graph.constant("kept", np.flatnonzero(imputer.kept_features_), dtype=np.int64)
+    x_kept = graph.node("Gather", [x, kept], axis=1)
+    holes = graph.node("IsNaN", [x_kept])
+    mean, scale = graph.constant("mean", imputer.mean_), graph.constant("scale", imputer.scale_)
+    z = graph.node("Div", [graph.node("Sub", [x_kept, mean]), scale])
+    zero = graph.constant("zero", [0.0])
+    filled = graph.node("Where", [holes, zero, z])
+    module = imputer.autoencoder_.net_.plain_module()
+    for _ in range(imputer.n_passes):
+        recon = _reconstruction(graph, module, imputer.autoencoder_.spec_.loss, filled)
+        filled = graph.node("Where", [holes, recon, z])
+    varying = graph.constant("varying", ~imputer.constant_features_)
+    filled = graph.node("Mul", [filled, varying])  # a constant feature's value, exactly
+    values = graph.node("Add", [graph.node("Mul", [filled, scale]), mean])
+    out = graph.node("Where", [holes, values, x_kept])
+    if imputer.indicator_ is not None:
+        columns = graph.constant("indicated", imputer.indicator_.features_, dtype=np.int64)
+        indicator = graph.node("Gather", [graph.node("IsNaN", [x]), columns], axis=1)
+        out = graph.node("Concat", [out, graph.node("Cast", [indicator], to=1)], axis=1)
+    if double:
+        out = graph.node("Cast", [out], to=11)
+    graph.node("Identity", [out], output=operator.outputs[0].full_name)
+
+
 def register_converters():
     """Register every estimator of this package with skl2onnx (idempotent).
 
@@ -204,7 +259,16 @@ def register_converters():
             "ONNX export needs skl2onnx and onnxruntime: pip install skl2onnx onnxruntime "
             "(or sklearn_ae's [onnx] extra)."
         ) from error
+    from ._imputer import AutoencoderImputer
+
     for cls in ESTIMATORS.values():
         update_registered_converter(
             cls, f"SklearnAE{cls.__name__}", _shape_calculator, _converter, overwrite=True
         )
+    update_registered_converter(
+        AutoencoderImputer,
+        "SklearnAEAutoencoderImputer",
+        _imputer_shape_calculator,
+        _imputer_converter,
+        overwrite=True,
+    )

@@ -141,3 +141,29 @@ def test_tangent_directions_live_in_pixel_space(small_digits):
     values, directions = est.tangent_space(X[:3], n_directions=2)
     assert directions.shape == (3, 2, 64) and np.all(values[:, 0] >= values[:, 1])
     np.testing.assert_allclose(np.linalg.norm(directions, axis=2), 1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, SparseAE])
+def test_float64_input_computes_convolutions_in_float32(small_digits, cls):
+    X32 = small_digits[0].astype(np.float32)
+    X64 = X32.astype(np.float64)
+    est = cls(4, image_shape=(8, 8), conv_channels=(4, 8), max_epochs=3, random_state=0)
+    est.fit(X32)
+    for method in ("transform", "reconstruct", "reconstruction_error", "score_samples"):
+        single, double = getattr(est, method)(X32), getattr(est, method)(X64)
+        assert double.dtype == np.float64 and single.dtype == np.float32
+        # the same float32 computation, returned in the input's dtype
+        np.testing.assert_array_equal(double, single.astype(np.float64))
+    codes = est.transform(X32)
+    np.testing.assert_array_equal(
+        est.inverse_transform(codes.astype(np.float64)), est.inverse_transform(codes)
+    )
+
+
+def test_feature_maps_are_channels_last_in_inference_only(small_digits):
+    est = AutoencoderTransformer(4, image_shape=(8, 8), conv_channels=(4,), max_epochs=1)
+    module = est.fit(small_digits[0]).net_.plain_module()
+    unflatten = next(m for m in module.decoder if isinstance(m, torch.nn.Unflatten))
+    code = torch.zeros(3, int(np.prod(unflatten.unflattened_size)))
+    assert unflatten.eval()(code).is_contiguous(memory_format=torch.channels_last)
+    assert unflatten.train()(code).is_contiguous()

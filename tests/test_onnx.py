@@ -118,3 +118,38 @@ def test_onnx_completes_rows_with_missing_entries_as_transform_does(small_digits
     codes = _run(skl2onnx.to_onnx(estimator, holes[:1]), holes)[0]
     assert np.isfinite(codes).all()
     np.testing.assert_allclose(codes, estimator.transform(holes), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"loss": "mse"},
+        {"loss": "bce", "add_indicator": True},
+        {"missing_values": -1.0, "keep_empty_features": True, "n_passes": 2},
+    ],
+    ids=["mse", "bce-indicator", "placeholder-empty"],
+)
+def test_imputer_onnx_fills_holes_as_transform_does(small_digits, params):
+    from sklearn_ae import AutoencoderImputer
+
+    X = small_digits[0].astype(np.float32)
+    holes = X.copy()
+    holes[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+    holes[:, 3] = np.nan  # an empty feature
+    if "missing_values" in params:
+        holes[np.isnan(holes)] = -1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        imputer = AutoencoderImputer(max_epochs=3, random_state=0, **params).fit(holes)
+    (filled,) = _run(skl2onnx.to_onnx(imputer, holes[:1]), holes)
+    np.testing.assert_allclose(filled, imputer.transform(holes), atol=1e-5, rtol=1e-4)
+
+
+def test_imputer_with_a_text_placeholder_is_refused_clearly(small_digits):
+    from sklearn_ae import AutoencoderImputer
+
+    imputer = AutoencoderImputer(max_epochs=1, random_state=0)
+    imputer.fit(small_digits[0][:50])
+    imputer.missing_values = None  # as a text placeholder would be
+    with pytest.raises(NotImplementedError, match="needs a numeric missing_values"):
+        skl2onnx.to_onnx(imputer, small_digits[0][:1].astype(np.float32))

@@ -14,6 +14,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 import sklearn_ae
 from sklearn_ae import (
+    AutoencoderImputer,
     AutoencoderTransformer,
     ContractiveAE,
     DenoisingAE,
@@ -258,3 +259,102 @@ def test_save_load_keeps_missing_value_handling(small_digits, estimator, tmp_pat
     np.testing.assert_allclose(loaded.score(X), fitted.score(X), rtol=1e-6)
     loaded.set_params(warm_start=True, max_epochs=1).fit(X)  # a warm fit on rows with NaN
     assert loaded.n_iter_ == fitted.n_iter_ + 1
+
+
+def _with_holes(X, seed=0):
+    holes = X.copy()
+    holes[np.random.default_rng(seed).random(X.shape) < 0.15] = np.nan
+    holes[np.isnan(holes).all(1), 0] = X[np.isnan(holes).all(1), 0]
+    return holes
+
+
+def _round_trip_any(obj, how, tmp_path):
+    if how == "save":
+        obj.save(tmp_path / "model")
+        return sklearn_ae.load(tmp_path / "model")
+    if how == "skops":
+        sio = pytest.importorskip("skops.io")
+        payload = sio.dumps(obj)
+        return sio.loads(payload, trusted=sio.get_untrusted_types(data=payload))
+    return pickle.loads(pickle.dumps(obj))
+
+
+def _assert_same_fitted_attributes(loaded, original):
+    names = [n for n in vars(original) if n.endswith("_") and not n.startswith("_")]
+    assert sorted(n for n in vars(loaded) if n.endswith("_") and not n.startswith("_")) == sorted(
+        names
+    )
+    for name in names:
+        a, b = getattr(loaded, name), getattr(original, name)
+        if name in ("net_", "autoencoder_", "indicator_"):
+            continue  # compared through their outputs
+        if isinstance(b, dict):
+            assert a.keys() == b.keys(), name
+            for key in b:
+                np.testing.assert_array_equal(a[key], b[key], err_msg=f"{name}[{key}]")
+        elif isinstance(b, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        else:
+            assert a == b, name
+
+
+_OUTPUTS = ("transform", "score_samples", "reconstruction_error", "reconstruct")
+
+
+@pytest.mark.parametrize("how", ["pickle", "skops", "save"])
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        *ESTIMATORS,
+        VariationalAE(n_components=3, loss="bce", max_epochs=3, random_state=0),
+        DenoisingAE(3, noise="masking", image_shape=(8, 8), conv_channels=(4,), max_epochs=2),
+    ],
+    ids=repr,
+)
+def test_every_fitted_value_and_output_survives_with_and_without_nan(
+    small_digits, estimator, how, tmp_path
+):
+    X = small_digits[0]
+    holes = _with_holes(X)
+    fitted = estimator.fit(holes)
+    loaded = _round_trip_any(fitted, how, tmp_path)
+    _assert_same_fitted_attributes(loaded, fitted)
+    for data in (X, holes):
+        for method in _OUTPUTS:
+            np.testing.assert_array_equal(
+                getattr(loaded, method)(data), getattr(fitted, method)(data)
+            )
+    codes = fitted.transform(X)
+    np.testing.assert_array_equal(loaded.inverse_transform(codes), fitted.inverse_transform(codes))
+
+
+@pytest.mark.parametrize("how", ["pickle", "skops", "save"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"add_indicator": True, "keep_empty_features": True, "loss": "mse"},
+        {"missing_values": -1.0, "loss": "bce"},
+    ],
+    ids=["default", "indicator", "placeholder"],
+)
+def test_imputer_survives_every_persistence_path(small_digits, params, how, tmp_path):
+    X = small_digits[0].copy()
+    holes = _with_holes(X)
+    holes[:, 7] = np.nan  # an empty feature
+    if params.get("missing_values") == -1.0:
+        holes[np.isnan(holes)] = -1.0
+    imputer = AutoencoderImputer(max_epochs=3, random_state=0, **params).fit(holes)
+    loaded = _round_trip_any(imputer, how, tmp_path)
+    _assert_same_fitted_attributes(loaded, imputer)
+    for data in (X, holes):
+        np.testing.assert_array_equal(loaded.transform(data), imputer.transform(data))
+    assert list(loaded.get_feature_names_out()) == list(imputer.get_feature_names_out())
+
+
+def test_edited_imputer_directory_is_refused(small_digits, tmp_path):
+    imputer = AutoencoderImputer(max_epochs=2, random_state=0).fit(_with_holes(small_digits[0]))
+    imputer.save(tmp_path)
+    _edit_json(tmp_path, lambda d: d["fitted"].update(loss_="bce"))
+    with pytest.raises(ValueError, match="does not match the copy"):
+        sklearn_ae.load(tmp_path)
