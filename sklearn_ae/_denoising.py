@@ -41,6 +41,10 @@ class Corruption:
     """Noise applied to each training batch; never to ``transform``'s input."""
 
     def __init__(self, noise, level, low=None, high=None):
+        if noise not in ("gaussian", "masking", "salt_and_pepper"):
+            raise ValueError(
+                f"noise={noise!r} is not one of 'gaussian', 'masking', 'salt_and_pepper'."
+            )
         self.noise = noise
         self.level = level
         self.low = low

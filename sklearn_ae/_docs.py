@@ -83,7 +83,10 @@ default="{code_activation}"
         width)`` reads them): the encoder becomes strided convolutions, the
         decoder their mirror (transposed convolutions), with dense layers
         (``hidden_layer_sizes``) between the last feature map and the code.
-        None: a fully connected network.
+        Any integer sequence; a last axis of 1, 3 or 4 after a larger first
+        one (channels last) is warned about. Convolutional models infer in
+        float32 whatever the input's dtype, and return that dtype. None: a
+        fully connected network.
     conv_channels : tuple of int, default=(32, 64)
         Output channels of the encoder's 3x3, stride-2 convolutions (with
         ``image_shape``); each halves the height and width, rounding up."""

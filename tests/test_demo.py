@@ -26,3 +26,25 @@ def test_demo_help_lists_the_options():
     assert out.returncode == 0
     for option in ("--n-components", "--max-epochs", "--device", "--output"):
         assert option in out.stdout
+
+
+def test_readme_and_demo_settings_run_without_a_convergence_warning(digits):
+    import re
+    import warnings
+    from pathlib import Path
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_ae import AutoencoderTransformer
+    from sklearn_ae._demo import _reducers
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    line = re.search(r"^ae = (AutoencoderTransformer\(.*\))$", readme, re.M).group(1)
+    models = {"README": eval(line, {"AutoencoderTransformer": AutoencoderTransformer})}
+    models.update(_reducers(2, 500, "cpu", 0))
+    X_train, _ = train_test_split(digits[0], test_size=0.25, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for name, model in models.items():
+            model.fit(X_train)  # raises if the settings stop before convergence

@@ -74,3 +74,10 @@ def test_zero_noise_level_trains_like_a_plain_autoencoder(small_digits):
 def test_probability_noise_levels_above_one_are_rejected(small_digits):
     with pytest.raises(ValueError, match=r"noise_level=1.5 is a probability.*at most 1"):
         DenoisingAE(noise="masking", noise_level=1.5).fit(small_digits[0])
+
+
+def test_an_unknown_noise_name_is_refused_by_the_corruption_itself():
+    from sklearn_ae._denoising import Corruption
+
+    with pytest.raises(ValueError, match="noise='speckle' is not one of"):
+        Corruption("speckle", 0.1)
