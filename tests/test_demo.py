@@ -47,4 +47,7 @@ def test_readme_and_demo_settings_run_without_a_convergence_warning(digits):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         for name, model in models.items():
-            model.fit(X_train)  # raises if the settings stop before convergence
+            try:
+                model.fit(X_train)
+            except ConvergenceWarning as warning:
+                raise AssertionError(f"{name} stopped before converging: {warning}") from None
