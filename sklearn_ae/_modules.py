@@ -158,14 +158,10 @@ class AutoencoderModule(nn.Module):
         device = generator.device
         noise = torch.empty(len(units), layer.in_features, device=device)
         noise.uniform_(-bound, bound, generator=generator)
-        if len(alive):
-            pick = torch.randint(len(alive), (len(units),), generator=generator, device=device)
-            sources = alive.to(device)[pick].to(layer.weight.device)
-            layer.weight[units] = layer.weight[sources] + noise.to(layer.weight)
-            layer.bias[units] = layer.bias[sources]
-        else:
-            layer.weight[units] = 10 * noise.to(layer.weight)
-            layer.bias[units] = 0.0
+        pick = torch.randint(len(alive), (len(units),), generator=generator, device=device)
+        sources = alive.to(device)[pick].to(layer.weight.device)
+        layer.weight[units] = layer.weight[sources] + noise.to(layer.weight)
+        layer.bias[units] = layer.bias[sources]
         cleared = [(layer.weight, units), (layer.bias, units)]
         if not getattr(self, "tied_weights", False):
             column = self.decoder_weights()[0]  # (width, n_components), a parameter

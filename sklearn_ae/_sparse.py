@@ -34,9 +34,11 @@ class L1CodePenalty(Penalty):
 
     def end_epoch(self, module, optimizer, generator):
         # A unit zero on every row of an epoch gets no gradient and stays dead
-        # (ReLU codes: 9 of 32 on digits even at alpha=1e-4): restart it.
+        # (ReLU codes: 9 of 32 on digits even at alpha=1e-4): restart it as a
+        # copy of a live one. With none alive, alpha is too large for any code:
+        # they stay dead, and the fit warns (DeadCodeUnitsWarning).
         active, self.active = self.active, None
-        if active is not None and not bool(active.all()):
+        if active is not None and bool(active.any()) and not bool(active.all()):
             dead, alive = (torch.nonzero(mask).flatten() for mask in (~active, active))
             module.resample_code_units(dead, alive, optimizer, generator)
 
@@ -53,7 +55,9 @@ class SparseAE(_BaseAutoencoder):
     ``d_j`` is the decoder's first-layer column fed by unit ``j``: a plain L1
     penalty is dodged by shrinking the code and growing the decoder. A unit
     that is zero on every row of a training epoch is restarted as a perturbed
-    copy of a live one, with a zero decoder column (dead-unit resampling).
+    copy of a live one, with a zero decoder column (dead-unit resampling);
+    when every unit is dead, ``alpha`` is too large and a
+    ``DeadCodeUnitsWarning`` says so.
     With sparsity as the bottleneck the code may be wider than the input
     (overcomplete).
 

@@ -87,26 +87,18 @@ def _layer(graph, layer, x):
         weight = graph.constant("weight", layer.weight.detach().cpu().numpy())
         bias = graph.constant("bias", layer.bias.detach().cpu().numpy())
         return graph.node("Gemm", [x, weight, bias], transB=1)
-    if isinstance(layer, nn.Conv2d):
+    if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
+        transposed = isinstance(layer, nn.ConvTranspose2d)
         weight = graph.constant("kernel", layer.weight.detach().cpu().numpy())
         bias = graph.constant("bias", layer.bias.detach().cpu().numpy())
+        extra = {"output_padding": list(layer.output_padding)} if transposed else {}
         return graph.node(
-            "Conv",
+            "ConvTranspose" if transposed else "Conv",
             [x, weight, bias],
             kernel_shape=list(layer.kernel_size),
             strides=list(layer.stride),
             pads=list(layer.padding) * 2,
-        )
-    if isinstance(layer, nn.ConvTranspose2d):
-        weight = graph.constant("kernel", layer.weight.detach().cpu().numpy())
-        bias = graph.constant("bias", layer.bias.detach().cpu().numpy())
-        return graph.node(
-            "ConvTranspose",
-            [x, weight, bias],
-            kernel_shape=list(layer.kernel_size),
-            strides=list(layer.stride),
-            pads=list(layer.padding) * 2,
-            output_padding=list(layer.output_padding),
+            **extra,
         )
     if isinstance(layer, nn.Unflatten):
         shape = graph.constant("shape", [-1, *layer.unflattened_size], dtype=np.int64)
