@@ -25,10 +25,12 @@ class L1CodePenalty(Penalty):
     def __init__(self, alpha):
         self.alpha = alpha
         self.active = None  # code units nonzero for some row of this epoch
+        self.rows = 0
 
     def __call__(self, module, X, code, generator):
         active = (code.detach() != 0).any(0)
         self.active = active if self.active is None else self.active | active
+        self.rows += code.shape[0]
         norms = torch.linalg.vector_norm(module.decoder_weights()[0], dim=0)
         return self.alpha * (code.abs() * norms).sum(1).mean()
 
@@ -37,8 +39,12 @@ class L1CodePenalty(Penalty):
         # (ReLU codes: 9 of 32 on digits even at alpha=1e-4): restart it as a
         # copy of a live one. With none alive, alpha is too large for any code:
         # they stay dead, and the fit warns (DeadCodeUnitsWarning).
-        active, self.active = self.active, None
-        if active is not None and bool(active.any()) and not bool(active.all()):
+        # Only an epoch of at least ten rows per unit tells: a small partial_fit
+        # batch may simply not need every unit.
+        active, rows, self.active, self.rows = self.active, self.rows, None, 0
+        if active is None or rows < 10 * len(active):
+            return
+        if bool(active.any()) and not bool(active.all()):
             dead, alive = (torch.nonzero(mask).flatten() for mask in (~active, active))
             module.resample_code_units(dead, alive, optimizer, generator)
 

@@ -91,3 +91,25 @@ def test_grid_search_over_alpha_in_a_pipeline(digits):
     grid = GridSearchCV(pipe, {"ae__alpha": [1e-4, 1e-2]}, cv=2).fit(X, y)
     assert grid.best_params_["ae__alpha"] in (1e-4, 1e-2)
     assert np.all(grid.cv_results_["mean_test_score"] > 0.3)  # chance is 0.1
+
+
+class _Recorder(_Decoder):
+    def __init__(self):
+        self.calls = []
+
+    def resample_code_units(self, units, alive, optimizer, generator):
+        self.calls.append((units.tolist(), alive.tolist()))
+
+
+def test_restarts_need_an_epoch_of_ten_rows_per_unit_and_a_live_unit():
+    penalty, module = L1CodePenalty(0.1), _Recorder()
+    small = torch.tensor([[1.0, 0.0]] * 19)  # 19 rows < 10 per unit for 2 units
+    penalty(module, None, small, None)
+    penalty.end_epoch(module, None, None)
+    assert module.calls == []  # a small stream batch tells nothing
+    penalty(module, None, torch.tensor([[1.0, 0.0]] * 20), None)
+    penalty.end_epoch(module, None, None)
+    assert module.calls == [([1], [0])]
+    penalty(module, None, torch.zeros(40, 2), None)
+    penalty.end_epoch(module, None, None)
+    assert len(module.calls) == 1  # all dead: alpha too large, left to the warning
