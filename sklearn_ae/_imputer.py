@@ -94,7 +94,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         entries, at least a tenth of their range (so that a nearly constant
         feature with rare excursions is not blown up); 1 for a constant
         feature and with "bce".
-    kept_features_ : ndarray of shape (n_features_in_,), dtype=bool
+    kept_features_ : ndarray of shape (n_features,), dtype=bool
         The features ``transform`` returns: those with an observed value in
         ``fit`` (all with ``keep_empty_features``).
     constant_features_ : ndarray of shape (n_kept_features,), dtype=bool
