@@ -14,6 +14,9 @@ from sklearn_ae import AutoencoderTransformer, DenoisingAE
 accelerate = pytest.importorskip("accelerate")
 
 
+pytestmark = pytest.mark.slow  # see the contributing guide: -m 'not slow'
+
+
 @pytest.mark.parametrize("estimator_class", [AutoencoderTransformer, DenoisingAE])
 def test_single_process_accelerator_trains_exactly_like_none(small_digits, estimator_class):
     X = small_digits[0]

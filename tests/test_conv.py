@@ -65,6 +65,7 @@ def _conv(cls, **params):
     return cls(**{**defaults, **params})
 
 
+@pytest.mark.slow
 @parametrize_with_checks(
     [_conv(cls) for cls in CLASSES],
     expected_failed_checks=lambda est: dict.fromkeys(_WIDTH_CHECKS, _WIDTH_REASON),

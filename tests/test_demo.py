@@ -3,6 +3,10 @@
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # see the contributing guide: -m 'not slow'
+
 
 def test_demo_prints_the_table_and_saves_the_picture(tmp_path):
     picture = tmp_path / "codes.png"

@@ -10,6 +10,8 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
 
+pytestmark = pytest.mark.slow  # see the contributing guide: -m 'not slow'
+
 
 def _search():
     reducers = [PCA()] + [

@@ -25,6 +25,7 @@ def _tangent_alignment(estimator, X, tangent):
     return np.abs((directions[:, 0] * tangent[:300]).sum(1))
 
 
+@pytest.mark.slow
 def test_contractive_leading_direction_follows_the_true_tangent():
     X, tangent = _circle()
     params = {
@@ -176,6 +177,7 @@ print(sparse_mib, after - before, codes.shape)
 """
 
 
+@pytest.mark.slow
 def test_sparse_training_never_densifies_the_whole_matrix():
     import subprocess
     import sys

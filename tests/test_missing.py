@@ -36,6 +36,7 @@ def _holes(X, share=0.3, seed=0):
     return X
 
 
+@pytest.mark.slow
 @parametrize_with_checks([AutoencoderImputer(max_epochs=3, random_state=0)])
 def test_imputer_is_sklearn_compatible(estimator, check):
     check(estimator)

@@ -17,6 +17,8 @@ from skorch.callbacks import Callback
 
 from sklearn_ae import AutoencoderTransformer, DenoisingAE
 
+pytestmark = pytest.mark.slow  # see the contributing guide: -m 'not slow'
+
 _FIT_AND_HASH = """
 import hashlib, sys, numpy as np
 from sklearn.datasets import load_digits

@@ -69,6 +69,7 @@ def _linear_ae(n_components):
     )
 
 
+@pytest.mark.slow
 def test_linear_autoencoder_score_peaks_at_the_true_rank():
     X = _low_rank()
     X_train, X_test = X[:800], X[800:]
@@ -78,6 +79,7 @@ def test_linear_autoencoder_score_peaks_at_the_true_rank():
     assert scores[3] == pytest.approx(PCA(3).fit(X_train).score(X_test), abs=0.1)
 
 
+@pytest.mark.slow
 def test_grid_search_without_scorer_picks_the_true_rank():
     X = _low_rank(n_samples=900)
     grid = GridSearchCV(
@@ -88,6 +90,7 @@ def test_grid_search_without_scorer_picks_the_true_rank():
     assert grid.best_params_["reduce__n_components"] == 3
 
 
+@pytest.mark.slow
 def test_nonlinear_autoencoder_beats_pca_on_a_curved_manifold():
     X = _curved_manifold()
     X_train, X_test = X[:1000], X[1000:]
@@ -144,6 +147,7 @@ def _ring(n_samples=600, seed=0):
 _TOY = {"hidden_layer_sizes": (16,), "max_epochs": 200, "batch_size": 64, "lr": 3e-3}
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn_ae.exceptions.DeadCodeUnitsWarning")
 @pytest.mark.parametrize(
     "estimator",
@@ -177,6 +181,7 @@ def test_exp_score_samples_of_a_vae_integrates_to_one_whatever_its_loss(loss):
     assert mass == pytest.approx(1.0, abs=0.05)
 
 
+@pytest.mark.slow
 def test_a_grid_search_across_kinds_ranks_by_one_unit(digits):
     X = digits[0]
     models = [PCA(2), VariationalAE(8, loss="bce", random_state=0)]
@@ -203,6 +208,7 @@ def test_dead_code_scores_as_the_code_less_gaussian(digits):
     assert healthy.score(X_test) > dead.score(X_test) + 10
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn_ae.exceptions.DeadCodeUnitsWarning")
 def test_unsupervised_grid_search_over_sparsity_picks_a_live_code(digits):
     grid = GridSearchCV(

@@ -12,6 +12,7 @@ from sklearn_ae._modules import TopK
 from sklearn_ae._sparse import L1CodePenalty
 
 
+@pytest.mark.slow
 def test_share_of_exact_zeros_grows_with_alpha_without_dead_units(digits):
     from sklearn.decomposition import PCA
     from sklearn.model_selection import train_test_split

@@ -196,6 +196,7 @@ def test_verbose_prints_one_clean_line_per_epoch_and_batches_at_two(small_digits
     assert len(re.findall(r"^epoch ", out, re.M)) == 3
 
 
+@pytest.mark.slow
 # 8. Defaults that serve the user.
 @pytest.mark.parametrize("n_components", [2, 8, 16])
 def test_defaults_reconstruct_held_out_digits_at_least_as_well_as_pca(digits, n_components):

@@ -27,6 +27,7 @@ def _few_epochs_on_purpose():
         yield
 
 
+@pytest.mark.slow
 def test_linear_vae_is_probabilistic_pca():
     rng = np.random.default_rng(0)
     basis = np.linalg.qr(rng.standard_normal((10, 3)))[0]
