@@ -394,6 +394,16 @@ class ConvAutoencoder(AutoencoderModule):
         return next(m for m in self.encoder if isinstance(m, nn.Conv2d)).weight
 
 
+def reparameterise(mean, log_variance, eps):
+    """``mean + sigma * eps``, a draw of ``N(mean, diag sigma^2)`` from standard normal ``eps``."""
+    return mean + torch.exp(0.5 * log_variance) * eps
+
+
+def gaussian_kl(mean, log_variance):
+    """``KL(N(mean, diag sigma^2) || N(0, I))`` per row."""
+    return 0.5 * (torch.exp(log_variance) + mean**2 - 1 - log_variance).sum(1)
+
+
 class VariationalAutoencoder(AutoencoderModule):
     """Gaussian encoder ``q(h|x) = N(mu(x), diag sigma^2(x))`` and a mirrored decoder.
 
@@ -463,7 +473,7 @@ class VariationalAutoencoder(AutoencoderModule):
         h = mean
         if self.training:
             eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
-            h = mean + torch.exp(0.5 * log_variance) * eps
+            h = reparameterise(mean, log_variance, eps)
         return self.decode(h), torch.cat([mean, log_variance], 1)
 
     def reconstruction_loss(self, output, target, observed=None):

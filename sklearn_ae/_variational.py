@@ -13,6 +13,7 @@ from ._data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from ._docs import Substitution
 from ._engine import Penalty
 from ._inference import decode, link
+from ._modules import gaussian_kl, reparameterise
 from ._registry import register_estimator
 from ._scoring import (
     _DENSITY_ROWS,
@@ -37,8 +38,7 @@ class KLPenalty(Penalty):
 
     def __call__(self, module, X, code, generator):
         mean, log_variance = code.chunk(2, dim=1)
-        kl = 0.5 * (torch.exp(log_variance) + mean**2 - 1 - log_variance).sum(1)
-        return self.beta * kl.mean() / self.n_features
+        return self.beta * gaussian_kl(mean, log_variance).mean() / self.n_features
 
 
 @register_estimator
@@ -208,7 +208,7 @@ class VariationalAE(_BaseAutoencoder):
             batch = to_tensor(X, self.device_)
             mean, log_variance = module.posterior(batch)
             draws = torch.randn((8, *mean.shape), generator=generator).to(mean.device)
-            h = mean + torch.exp(0.5 * log_variance) * draws
+            h = reparameterise(mean, log_variance, draws)
             decoded = decode(module, h.reshape(-1, h.shape[-1]), self.spec_.loss)
             squared = (decoded.reshape(*h.shape[:2], -1) - batch) ** 2
             if observed is not None:  # over the observed entries only
@@ -234,7 +234,7 @@ class VariationalAE(_BaseAutoencoder):
         """
         mean, log_variance = module.posterior(X)
         k = mean.shape[1]
-        h = mean[:, None] + torch.exp(0.5 * log_variance)[:, None] * draws
+        h = reparameterise(mean[:, None], log_variance[:, None], draws)
         output = module.decode(h.reshape(-1, k)).reshape(*h.shape[:2], -1)
         if bernoulli:
             log_px = module.log_likelihood(output, X[:, None, :], observed[:, None, :] > 0)
@@ -247,8 +247,7 @@ class VariationalAE(_BaseAutoencoder):
             )
         log_prior = -0.5 * ((h**2).sum(-1) + k * _LOG_2PI)
         log_q = -0.5 * ((draws**2).sum(-1) + log_variance.sum(1)[:, None] + k * _LOG_2PI)
-        kl = 0.5 * (torch.exp(log_variance) + mean**2 - 1 - log_variance).sum(1)
-        return log_px + log_prior - log_q, log_px.mean(1) - kl
+        return log_px + log_prior - log_q, log_px.mean(1) - gaussian_kl(mean, log_variance)
 
     def _estimates(self, X, n_samples, bernoulli=False):
         if self.noise_variance_ is None:

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _estimators import ESTIMATOR_CLASSES
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -13,12 +14,11 @@ import sklearn_ae
 from sklearn_ae import (
     AutoencoderTransformer,
     ContractiveAE,
-    DenoisingAE,
     SparseAE,
     VariationalAE,
 )
 
-CLASSES = [AutoencoderTransformer, DenoisingAE, SparseAE, ContractiveAE, VariationalAE]
+CLASSES = ESTIMATOR_CLASSES
 
 # scikit-learn's checks feed data of 1, 2, 3, 5 or 10 features; image_shape=(2, 2)
 # takes exactly 4. These are the checks that fail for that reason alone.

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _estimators import ESTIMATOR_CLASSES
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -14,13 +15,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_ae import (
     AutoencoderImputer,
     AutoencoderTransformer,
-    ContractiveAE,
     DenoisingAE,
-    SparseAE,
-    VariationalAE,
 )
 
-CLASSES = [AutoencoderTransformer, DenoisingAE, SparseAE, ContractiveAE, VariationalAE]
+CLASSES = ESTIMATOR_CLASSES
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,4 @@
-"""The model that is trained is the model that is selected, saved and loaded.
-
-Each test names the item of the trust issue it covers.
-"""
+"""The model that is trained is the model that is selected, saved and loaded."""
 
 import json
 import pickle
