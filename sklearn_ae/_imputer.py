@@ -22,6 +22,20 @@ def _observed_moments(X):
     return mean, np.sqrt(np.where(observed, (X - mean) ** 2, 0).sum(axis=0) / counts)
 
 
+def _shrinkage(fills, truth, hidden):
+    """Per feature, the least-squares weight in [0, 1] of ``fills`` for ``truth``
+    (both centred, zero outside ``hidden``), kept only where it is two standard
+    errors above 0: on a feature the others do not predict, a weight fitted to
+    noise made the fill a few percent worse than the mean."""
+    power = (fills**2).sum(0)
+    product = (fills * truth).sum(0)
+    weight = np.clip(product / np.maximum(power, 1e-300), 0.0, 1.0)
+    # the standard error of the weight, from the residuals of the fit
+    residual = ((truth - weight * fills) ** 2).sum(0) / np.maximum(hidden.sum(0) - 1, 1)
+    weight = np.where(weight > 2 * np.sqrt(residual / np.maximum(power, 1e-300)), weight, 0.0)
+    return np.where(power > 0, weight, 1.0)  # no fill differs from the mean: moot
+
+
 class AutoencoderImputer(TransformerMixin, BaseEstimator):
     """Imputation by a masking-trained (denoising) autoencoder.
 
@@ -54,10 +68,11 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         proportions); "mse" on values standardised per feature. "auto" takes
         "mse", except when every observed value lies in [0, 1] (and there are
         at least 20 rows): then both are trained with a fifth of the entries of
-        a tenth of the rows hidden, and the one that fills those better is
+        a third of the rows hidden, and the one that fills those better is
         kept (as trained), since neither wins on all such data: after MinMaxScaler
-        "mse" did (breast_cancer 0.56 against 0.83 in units of each feature's
-        spread), on MNIST pixels "bce" (RMSE 0.124 against 0.184).
+        "mse" did (breast_cancer 0.59 against 0.86 in units of each feature's
+        spread), on MNIST pixels "bce" (chosen there: RMSE 0.120, KNNImputer
+        0.154).
     noise_level : float, default=0.3
         Share of the observed entries masked in each training batch.
     n_passes : int, default=1
@@ -94,6 +109,13 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         entries, at least a tenth of their range (so that a nearly constant
         feature with rare excursions is not blown up); 1 for a constant
         feature and with "bce".
+    shrinkage_ : ndarray of shape (n_kept_features,)
+        Weight in [0, 1] of the reconstruction in each feature's fill, the
+        rest going to ``observed_means_``: fitted by least squares on observed
+        entries hidden from the network in ``fit`` (1 with fewer than 20
+        rows). A feature the others do not predict gets about 0.
+    observed_means_ : ndarray of shape (n_kept_features,)
+        Mean of each kept feature's observed entries.
     kept_features_ : ndarray of shape (n_features,), dtype=bool
         The features ``transform`` returns: those with an observed value in
         ``fit`` (all with ``keep_empty_features``).
@@ -227,43 +249,55 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             candidates = ["mse", "bce"]
         else:
             candidates = ["mse"]
-        if len(candidates) == 1:
-            fitted = self._fit_candidate(X_kept, candidates[0])
-        else:
-            fitted = self._select_loss(X_kept, candidates)
-        self.loss_, self.mean_, self.scale_, self.autoencoder_ = fitted
+        fitted = self._fit_validated(X_kept, candidates)
+        (self.loss_, self.mean_, self.scale_, self.autoencoder_) = fitted[:4]
+        self.shrinkage_, self.observed_means_ = fitted[4:]
         self.indicator_ = (
             MissingIndicator(missing_values=np.nan).fit(X) if self.add_indicator else None
         )
         return self
 
-    def _select_loss(self, X, candidates):
-        """The candidate that best imputes entries hidden from it: a fifth of the
-        observed entries of a tenth of the rows are held out, each candidate is
-        trained on the rest and fills them, the error counted in units of each
-        feature's spread. The winner is kept as trained."""
+    def _fit_validated(self, X, candidates):
+        """The candidate that best fills entries hidden from it, with its shrinkage.
+
+        A fifth of the observed entries of a third of the rows (at least 100
+        rows) are hidden from the network; each candidate loss is trained on
+        the rest and fills them. Each feature's fill is then shrunk towards its
+        mean by the least-squares weight in [0, 1] on its hidden entries (0
+        unless two standard errors above 0): a feature the others do not
+        predict (an independent column) is filled with its mean, where the
+        raw reconstruction was 5-15 % worse than the mean. The candidate with
+        the smaller shrunk error (in units of each feature's spread) is kept,
+        as trained.
+        """
+        centre, spread = _observed_moments(X)
+        spread = np.where(spread > 0, spread, 1.0)
+        no_shrinkage = np.ones(X.shape[1])
         rng = np.random.default_rng(seed_sequence(self.random_state))
-        rows = rng.permutation(len(X))[: max(2, len(X) // 10)]
+        rows = rng.permutation(len(X))[: min(len(X), max(2, len(X) // 3, 100))]
         hidden = np.zeros(X.shape, dtype=bool)
         hidden[rows] = ~np.isnan(X[rows]) & (rng.random((len(rows), X.shape[1])) < 0.2)
         # a row keeps at least one observed entry
         hidden[rows[hidden[rows].sum(1) == (~np.isnan(X[rows])).sum(1)]] = False
-        if not hidden.any():
-            return self._fit_candidate(X, candidates[0])
-        spread = _observed_moments(X)[1]
-        spread = np.where(spread > 0, spread, 1.0)
-        train = np.where(hidden, np.nan, X)
+        if len(X) < 20 or not hidden.any():
+            return (*self._fit_candidate(X, candidates[0]), no_shrinkage, centre)
         best = None
         for loss in candidates:
-            fitted = self._fit_candidate(train, loss)
-            filled = self._impute(train[rows], *fitted[1:])
-            error = np.mean((((filled - X[rows]) / spread)[hidden[rows]]) ** 2)
+            fitted = self._fit_candidate(X, loss, hidden)
+            seen = np.where(hidden[rows], np.nan, X[rows])
+            raw = self._impute(seen, *fitted[1:], no_shrinkage, centre) - centre
+            truth = np.where(hidden[rows], X[rows] - centre, 0.0)
+            raw = np.where(hidden[rows], raw, 0.0)
+            weight = _shrinkage(raw, truth, hidden[rows])
+            error = np.sum(((weight * raw - truth) / spread)[hidden[rows]] ** 2)
             if best is None or error < best[0]:
-                best = (error, fitted)
+                best = (error, (*fitted, weight, centre))
         return best[1]
 
-    def _fit_candidate(self, X, loss):
-        """``(loss, mean, scale, autoencoder)`` fitted on the kept features ``X``."""
+    def _fit_candidate(self, X, loss, hidden=None):
+        """``(loss, mean, scale, autoencoder)`` for the kept features ``X``: the
+        standardisation from every observed entry, the network trained without
+        the ``hidden`` ones."""
         observed = ~np.isnan(X)
         mean, spread = _observed_moments(X)
         # Each feature is standardised by its own observed spread, whatever its
@@ -284,6 +318,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             mean, scale = np.where(constant, mean, 0.0), np.ones_like(scale)
         self.constant_features_ = constant
         Z = (X - mean) / scale
+        if hidden is not None:
+            Z[hidden] = np.nan
         Z[:, ~observed.any(axis=0)] = 0.0  # kept empty features: constant, as in SimpleImputer
         Z = Z[np.isfinite(Z).any(axis=1)]
         n_features = Z.shape[1]
@@ -308,8 +344,9 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         ).fit(Z)
         return loss, mean, scale, autoencoder
 
-    def _impute(self, X, mean, scale, autoencoder):
-        """The kept features of ``X`` (NaN where missing) with the holes filled."""
+    def _impute(self, X, mean, scale, autoencoder, shrinkage, centre):
+        """The kept features of ``X`` (NaN where missing) with the holes filled:
+        the reconstruction, shrunk towards each feature's mean ``centre``."""
         holes = np.isnan(X)
         Z = (X - mean) / scale
         filled = np.where(holes, 0.0, Z)  # as masked in training
@@ -318,7 +355,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
                 filled = np.where(holes, autoencoder.reconstruct(filled), Z)
             # a constant feature's value, exactly (0 for a kept empty feature)
             filled[:, self.constant_features_] = 0.0
-        result = (filled * scale + mean).astype(X.dtype, copy=False)
+        result = centre + shrinkage * (filled * scale + mean - centre)
+        result = result.astype(X.dtype, copy=False)
         result[~holes] = X[~holes]  # observed entries exactly as given
         return result
 
@@ -339,7 +377,14 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = self._validate(X, reset=False)
-        result = self._impute(X[:, self.kept_features_], self.mean_, self.scale_, self.autoencoder_)
+        result = self._impute(
+            X[:, self.kept_features_],
+            self.mean_,
+            self.scale_,
+            self.autoencoder_,
+            self.shrinkage_,
+            self.observed_means_,
+        )
         if self.indicator_ is not None:
             result = np.hstack([result, self.indicator_.transform(X).astype(result.dtype)])
         return result

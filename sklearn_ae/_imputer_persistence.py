@@ -20,7 +20,14 @@ from . import _persistence
 from ._persistence import FORMAT, FORMAT_VERSION
 
 _JSON, _WEIGHTS, _AUTOENCODER = "estimator.json", "weights.safetensors", "autoencoder"
-_ARRAYS = ("mean_", "scale_", "kept_features_", "constant_features_")
+_ARRAYS = (
+    "mean_",
+    "scale_",
+    "kept_features_",
+    "constant_features_",
+    "shrinkage_",
+    "observed_means_",
+)
 
 
 def _encode_missing(value):
@@ -108,11 +115,13 @@ def load_imputer(path, document, device=None):
         if not np.isin(kept, (0, 1)).all():
             raise ValueError(f"{path / _WEIGHTS}: kept_features_ is not a mask.")
         n_kept = int(kept.sum())
-        if any(shapes[name] != (n_kept,) for name in _ARRAYS[:2] + _ARRAYS[3:]):
+        if any(shapes[name] != (n_kept,) for name in _ARRAYS if name != "kept_features_"):
             raise ValueError(f"{path / _WEIGHTS}: arrays do not match {n_kept} kept features.")
         arrays = {name: file.get_tensor(name) for name in _ARRAYS}
-    if not (np.all(np.isfinite(arrays["mean_"])) and np.all(np.isfinite(arrays["scale_"]))):
-        raise ValueError(f"{path / _WEIGHTS}: mean_ and scale_ must be finite.")
+    if not all(np.all(np.isfinite(arrays[name])) for name in _ARRAYS):
+        raise ValueError(f"{path / _WEIGHTS}: every array must be finite.")
+    if np.any(arrays["shrinkage_"] < 0) or np.any(arrays["shrinkage_"] > 1):
+        raise ValueError(f"{path / _WEIGHTS}: shrinkage_ must lie in [0, 1].")
     if np.any(arrays["scale_"] <= 0) or not np.isin(arrays["constant_features_"], (0, 1)).all():
         raise ValueError(f"{path / _WEIGHTS}: scale_ must be positive, masks 0 or 1.")
     autoencoder = _persistence.load_estimator(path / _AUTOENCODER, device=device)
@@ -130,6 +139,7 @@ def load_imputer(path, document, device=None):
         imputer.feature_names_in_ = np.asarray(names, dtype=object)
     imputer.loss_ = fitted["loss_"]
     imputer.mean_, imputer.scale_ = arrays["mean_"], arrays["scale_"]
+    imputer.shrinkage_, imputer.observed_means_ = arrays["shrinkage_"], arrays["observed_means_"]
     imputer.kept_features_ = arrays["kept_features_"].astype(bool)
     imputer.constant_features_ = arrays["constant_features_"].astype(bool)
     imputer.autoencoder_ = autoencoder

@@ -187,8 +187,9 @@ def _imputer_shape_calculator(operator):
 
 def _imputer_converter(scope, operator, container):
     """``AutoencoderImputer.transform``: standardise, fill the holes with the
-    autoencoder's reconstruction (``n_passes`` rounds), return observed
-    entries unchanged, then the indicator columns."""
+    autoencoder's reconstruction (``n_passes`` rounds) shrunk towards each
+    feature's mean, return observed entries unchanged, then the indicator
+    columns."""
     from skl2onnx.common.data_types import DoubleTensorType
 
     imputer = operator.raw_operator
@@ -220,6 +221,12 @@ def _imputer_converter(scope, operator, container):
     varying = graph.constant("varying", ~imputer.constant_features_)
     filled = graph.node("Mul", [filled, varying])  # a constant feature's value, exactly
     values = graph.node("Add", [graph.node("Mul", [filled, scale]), mean])
+    centre = graph.constant("centre", imputer.observed_means_)
+    shrunk = graph.node(
+        "Mul",
+        [graph.node("Sub", [values, centre]), graph.constant("shrinkage", imputer.shrinkage_)],
+    )
+    values = graph.node("Add", [centre, shrunk])
     out = graph.node("Where", [holes, values, x_kept])
     if imputer.indicator_ is not None:
         columns = graph.constant("indicated", imputer.indicator_.features_, dtype=np.int64)
