@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._inference import link
+
 
 class Activation:
     """An activation: its module, and its slope ``d act(z) / dz``.
@@ -441,7 +443,8 @@ class VariationalAutoencoder(AutoencoderModule):
         self.decoder = nn.Sequential(*decoder, *deconvs)
         if spec.loss == "mse":
             # Set from the training residuals at the end of fit (see
-            # ``reconstruction_loss`` for training).
+            # ``reconstruction_loss`` for training); the score reads the
+            # estimator's noise_variance_, equal to it. Kept for saved files.
             self.register_buffer("log_noise_variance", torch.empty(1, device=device))
         self._affine = not spec.hidden_layer_sizes and spec.image_shape is None
 
@@ -489,19 +492,22 @@ class VariationalAutoencoder(AutoencoderModule):
             mse = _observed_mean(self._elementwise(output, target, observed), observed)
         return 0.5 * (torch.log(mse + 1e-12) + 1 + math.log(2 * math.pi))
 
-    def log_likelihood(self, output, X, observed=None):
-        """``log p(x | h)`` per row over the observed entries, for decoder outputs (n, d)."""
-        target = X.expand_as(output)
-        observed = (
-            torch.ones_like(target, dtype=torch.bool)
-            if observed is None
-            else (observed.expand_as(output))
+    def log_likelihood(self, output, X, observed, noise_variance=None):
+        """``log p(x | h)`` per row over the ``observed`` entries (1.0, else 0.0).
+
+        ``output`` are decoder outputs (n, s, d) for rows ``X`` (n, 1, d). With
+        ``noise_variance``, the Gaussian ``N(mean, noise_variance I)`` around
+        the decoder's mean in data space, the observation model of every
+        estimator's score; without, the Bernoulli decoder's own likelihood.
+        """
+        if noise_variance is None:
+            target, mask = X.expand_as(output), (observed > 0).expand_as(output)
+            return -(self._elementwise(output, target, mask) * mask).sum(-1)
+        residual = (X - link(output, self.loss)) * observed
+        return -0.5 * (
+            (residual**2).sum(-1) / noise_variance
+            + observed.sum(-1) * math.log(2 * math.pi * noise_variance)
         )
-        if self.loss == "bce":
-            return -(self._elementwise(output, target, observed) * observed).sum(-1)
-        log_var = self.log_noise_variance
-        fit = (self._elementwise(output, target, observed) * observed).sum(-1) * torch.exp(-log_var)
-        return -0.5 * (fit + observed.sum(-1) * (log_var + math.log(2 * math.pi)))
 
     @torch.no_grad()
     def reset_parameters(self, generator):

@@ -12,7 +12,7 @@ from ._base import _BaseAutoencoder
 from ._data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from ._docs import Substitution
 from ._engine import Penalty
-from ._inference import decode, link
+from ._inference import decode
 from ._modules import gaussian_kl, reparameterise
 from ._registry import register_estimator
 from ._scoring import (
@@ -236,15 +236,8 @@ class VariationalAE(_BaseAutoencoder):
         k = mean.shape[1]
         h = reparameterise(mean[:, None], log_variance[:, None], draws)
         output = module.decode(h.reshape(-1, k)).reshape(*h.shape[:2], -1)
-        if bernoulli:
-            log_px = module.log_likelihood(output, X[:, None, :], observed[:, None, :] > 0)
-        else:
-            residual = (X[:, None, :] - link(output, self.spec_.loss)) * observed[:, None, :]
-            noise = self.noise_variance_
-            log_px = -0.5 * (
-                (residual**2).sum(-1) / noise
-                + observed.sum(-1, keepdim=True) * math.log(2 * math.pi * noise)
-            )
+        noise_variance = None if bernoulli else self.noise_variance_
+        log_px = module.log_likelihood(output, X[:, None], observed[:, None], noise_variance)
         log_prior = -0.5 * ((h**2).sum(-1) + k * _LOG_2PI)
         log_q = -0.5 * ((draws**2).sum(-1) + log_variance.sum(1)[:, None] + k * _LOG_2PI)
         return log_px + log_prior - log_q, log_px.mean(1) - gaussian_kl(mean, log_variance)
