@@ -532,6 +532,14 @@ class _BaseAutoencoder(
         """
         return np.dtype(np.float32) if self.spec_.image_shape is not None else np.dtype(dtype)
 
+    def _infer(self, fn, X):
+        """``fn(module, batch)`` over row batches of ``X``, with the trained module in
+        the precision ``_compute_dtype`` chooses, returned in ``X``'s dtype."""
+        compute = self._compute_dtype(X.dtype)
+        module = self._fitted_module(compute)
+        out = map_rows(lambda batch: fn(module, batch), X, self.device_, dtype=compute)
+        return out.astype(X.dtype, copy=False)
+
     def _fitted_module(self, dtype):
         """The trained module in eval mode, in the floating precision of the input.
 
@@ -582,17 +590,10 @@ class _BaseAutoencoder(
             return X, None
         observed = ~np.isnan(X)
         completed = np.where(observed, X, self.fill_values_.astype(X.dtype))
-        compute = self._compute_dtype(X.dtype)
-        module = self._fitted_module(compute)
         loss = self.spec_.loss
         for _ in range(_COMPLETION_PASSES):
-            recon = map_rows(
-                lambda batch: reconstruct(module, batch, loss),
-                completed,
-                self.device_,
-                dtype=compute,
-            )
-            completed = np.where(observed, X, recon.astype(X.dtype, copy=False))
+            recon = self._infer(lambda module, batch: reconstruct(module, batch, loss), completed)
+            completed = np.where(observed, X, recon)
         return completed, observed
 
     def _validated(self, X):
@@ -632,10 +633,7 @@ class _BaseAutoencoder(
         X_new : ndarray of shape (n_samples, n_components)
             The codes, in the floating dtype of ``X``.
         """
-        X = self._validated(X)
-        compute = self._compute_dtype(X.dtype)
-        codes = map_rows(self._fitted_module(compute).encode, X, self.device_, dtype=compute)
-        return codes.astype(X.dtype, copy=False)
+        return self._infer(lambda module, batch: module.encode(batch), self._validated(X))
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -662,12 +660,7 @@ class _BaseAutoencoder(
                 f"of width n_components_={self.n_components_}; pass the output "
                 "of transform."
             )
-        compute = self._compute_dtype(X.dtype)
-        module = self._fitted_module(compute)
-        decoded = map_rows(
-            lambda code: decode(module, code, self.spec_.loss), X, self.device_, dtype=compute
-        )
-        return decoded.astype(X.dtype, copy=False)
+        return self._infer(lambda module, code: decode(module, code, self.spec_.loss), X)
 
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass.
@@ -682,16 +675,10 @@ class _BaseAutoencoder(
         X_reconstructed : ndarray of shape (n_samples, n_features)
             The reconstructions, in the floating dtype of ``X``.
         """
-        X = self._validated(X)
-        compute = self._compute_dtype(X.dtype)
-        module = self._fitted_module(compute)
-        recon = map_rows(
-            lambda batch: reconstruct(module, batch, self.spec_.loss),
-            X,
-            self.device_,
-            dtype=compute,
+        loss = self.spec_.loss
+        return self._infer(
+            lambda module, batch: reconstruct(module, batch, loss), self._validated(X)
         )
-        return recon.astype(X.dtype, copy=False)
 
     # ---------------------------------------------------------- sklearn API
     @property

@@ -370,13 +370,8 @@ class _ScoringMixin:
             observed (non-NaN) features; 0 is perfect.
         """
         X, observed = self._validated_with_mask(X)
-        compute = self._compute_dtype(X.dtype)
-        module = self._fitted_module(compute)
         loss = self.spec_.loss
-        errors = map_rows(
-            lambda batch: (batch - decode(module, module.encode(batch), loss)) ** 2,
-            X,
-            self.device_,
-            dtype=compute,
-        ).astype(X.dtype, copy=False)
+        errors = self._infer(
+            lambda module, batch: (batch - decode(module, module.encode(batch), loss)) ** 2, X
+        )
         return (errors if observed is None else errors * observed).sum(1, dtype=X.dtype)
