@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import report
+from _results import RESULTS_FILE, format_row
 
 MNIST_ENV = "SKLEARN_AE_MNIST"
-RESULTS_FILE = Path(__file__).with_name("results.json")
 # Benchmarks whose stored results are on scikit-learn's digits, not MNIST.
 DIGITS_BENCHMARKS = ("defaults",)
 VERSIONED = ("torch", "skorch", "scikit-learn", "numpy", "sklearn_ae", "keras", "faiss-cpu")
@@ -247,8 +248,6 @@ class Record:
         path.write_text(json.dumps(stored, indent=1) + "\n")
         print(f"stored in {path}")
         if not self.args.save:  # a benchmark rerun alone: redraw what the docs show
-            import report
-
             report.main([])
 
 
@@ -278,14 +277,6 @@ def _plain(value):
     if isinstance(value, (np.integer, np.bool_)):
         return value.item()
     return value
-
-
-def format_value(value, fmt):
-    return "-" if value is None else fmt.format(value)
-
-
-def format_row(row, formats):
-    return [format_value(value, fmt) for value, fmt in zip(row, formats, strict=True)]
 
 
 def keras_available():

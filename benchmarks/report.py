@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from _common import RESULTS_FILE, format_row, format_value  # noqa: E402
+from _results import RESULTS_FILE, format_row, format_value  # noqa: E402
 
 DOCS_OUT = HERE.parent / "docs" / "_benchmarks"
 README = HERE.parent / "README.md"

@@ -1,97 +1,77 @@
-"""The shared estimator: parameters, validation and fit/transform, written once.
+"""The shared estimator: the scikit-learn interface, written once.
 
 Data flows one way: the parameters give a ``NetworkSpec`` when a network is
-built; the spec gives the module; the module, the spec and the hooks of the
-estimator configure an engine for each training run. Variants override small
-hooks: ``_architecture`` (spec fields of their own), ``_make_corruption``
-(noise on training batches) and ``_make_penalty`` (a term added to the loss).
-After ``fit``, everything reads ``spec_``, never the current parameters.
+built; ``_training.train`` runs the engine on it; inference, pickling, saving
+and export read ``spec_`` and the trained net, never the current parameters.
 """
 
-import contextlib
-import copy
 import warnings
-import weakref
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
-import torch
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import Callback
+from sklearn.utils.validation import check_is_fitted
 
-from ._data import TensorData, map_rows, on_device, to_tensor
-from ._device import available_device, resolve_device, warn_if_gpu_shared
-from ._engine import ConvergenceMonitor, make_net
-from ._inference import decode, reconstruct
+from ._data import map_rows
+from ._device import available_device
+from ._inference import complete, decode, fitted_module, reconstruct
+from ._losses import LOSSES
 from ._manifold import _ManifoldMixin
-from ._modules import ACTIVATIONS, build_module
+from ._parameters import PARAMETER_CONSTRAINTS
 from ._persistence import save_estimator
 from ._scoring import _ScoringMixin
 from ._spec import NetworkSpec
-from ._state import net_state, restore_net_state
+from ._state import continued_state, net_state, rebuild_net, unchanged_on_error
+from ._training import RunSettings, fresh_state, train, training_device, warn_if_not_converged
 from ._validation import (
     FLOAT_DTYPES,
-    SPARSE_FORMATS,
-    check_missing,
+    check_image_shape,
     column_fill_values,
-    generator,
+    is_plain_float_array,
     seed_sequence,
+    validate_input,
+    warn_if_no_bottleneck,
     with_fix,
 )
-from .exceptions import BottleneckWarning
-
-# Passes of "fill the holes with the reconstruction" for rows with missing entries:
-# on MNIST with 30 % missing, a second and third pass made the filled pixels worse
-# (RMSE 0.157 -> 0.171), the network never having seen its own reconstructions.
-_COMPLETION_PASSES = 1
-# Largest input (in values) that skips scikit-learn's validation when it is a
-# plain finite float array; larger inputs amortise the validation anyway.
-_FAST_PATH_VALUES = 2**16
-# float64 copies of fitted modules, kept while the module lives.
-_FLOAT64_COPIES = weakref.WeakKeyDictionary()
 
 
 class _BaseAutoencoder(
     _ScoringMixin, _ManifoldMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
-    """Base class of the autoencoder transformers; not for direct use."""
+    """Base class of the autoencoder transformers; not for direct use.
 
-    _parameter_constraints = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": [tuple, list],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "code_activation": [StrOptions(set(ACTIVATIONS))],
-        "loss": [StrOptions({"mse", "bce"})],
-        "tied_weights": ["boolean"],
-        "optimizer": [StrOptions({"adam", "adamw", "sgd"})],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "warm_start": ["boolean"],
-        "callbacks": [list, tuple, None],
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "accelerator": [None, HasMethods(["prepare", "backward"])],
-        "image_shape": [tuple, list, np.ndarray, None],
-        "conv_channels": [tuple, list],
-    }
+    The subclass interface, in one list. Hooks a variant may override:
+
+    - ``_architecture()``: spec fields of its own (e.g. ``{"k": 5}``).
+    - ``_check_params(X)``: checks across parameters or against the data
+      (call ``super()``); raise ValueError.
+    - ``_make_corruption(X_train)``: noise on training batches, a callable
+      ``(batch, generator) -> batch``, or None.
+    - ``_make_penalty()``: an ``_engine.Penalty`` added to the loss, or None.
+    - ``_missing_fill(means)``: what the network sees in place of a missing
+      entry, from the running means of the observed ones.
+    - ``_fit_code_density(X, seed, incremental)``: fitted attributes of the
+      score, at the end of each training run.
+    - ``_warn_dead_units(code_variances)``: the warning about constant units.
+    - ``_log_likelihood(X, n_importance_samples)``: per-row ``log p(x)`` and
+      its standard error, behind ``score_samples``.
+    - class attributes ``_module_kind`` (a key of ``MODULE_KINDS``),
+      ``_needs_narrow_code`` and ``_validation_score``.
+
+    Services the mixins and variants call, never override:
+    ``_network_spec(n_features)``, ``_validated(X)`` and
+    ``_validated_with_mask(X)`` (checked, missing entries completed),
+    ``_complete(X)``, ``_infer(fn, X)``, ``_fitted_module(dtype)``,
+    ``_compute_dtype(dtype)`` and ``_widest_layer()``.
+    """
+
+    _parameter_constraints = dict(PARAMETER_CONSTRAINTS)
 
     # The module kind this estimator builds (a key of ``_modules.MODULE_KINDS``).
     _module_kind = "dense"
@@ -181,62 +161,13 @@ class _BaseAutoencoder(
                 f"got {sizes!r}; use () for a single linear layer each way."
             )
         self._image_shape(X.shape[1], warn=True)  # raises for a width the images cannot have
-        if self.loss == "bce" and X.size:
-            low, high = (X.min(), X.max()) if sp.issparse(X) else (np.nanmin(X), np.nanmax(X))
-            if low < 0 or high > 1:
-                raise ValueError(
-                    f"loss='bce' needs X in [0, 1], got values in [{low:.4g}, "
-                    f"{high:.4g}]; scale X with MinMaxScaler or use loss='mse'."
-                )
+        LOSSES[self.loss].check_data(self.loss, X)
 
     def _image_shape(self, n_features, warn=False):
         """``image_shape`` as (channels, height, width), checked against the width of X."""
-        if self.image_shape is None:
-            return None
-        shape = tuple(np.asarray(self.image_shape, dtype=object).ravel())
-        if len(shape) == 2:
-            shape = (1, *shape)
-        valid = (
-            np.ndim(self.image_shape) == 1
-            and len(shape) == 3
-            and all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in shape)
+        return check_image_shape(
+            self.image_shape, self.conv_channels, self.tied_weights, n_features, warn
         )
-        if not valid:
-            raise ValueError(
-                f"image_shape={self.image_shape!r} must be (height, width) or (channels, "
-                "height, width) of positive ints, e.g. image_shape=(28, 28)."
-            )
-        if warn and shape[2] in (1, 3, 4) and shape[0] not in (1, 3, 4):
-            warnings.warn(
-                f"image_shape={tuple(int(n) for n in shape)!r} reads as {shape[0]} channels "
-                f"of {shape[1]}x{shape[2]} images, but its last axis looks like colour "
-                "channels: if the rows are height x width x channels pixels, pass "
-                f"image_shape={(int(shape[2]), int(shape[0]), int(shape[1]))!r} and rows in "
-                "channels-first order, X.reshape(n, h, w, c).transpose(0, 3, 1, 2)"
-                ".reshape(n, -1).",
-                UserWarning,
-                stacklevel=5,
-            )
-        if int(np.prod(shape)) != n_features:
-            raise ValueError(
-                f"X has {n_features} features, but image_shape={self.image_shape!r} needs "
-                f"{int(np.prod(shape))}; pass rows of channels * height * width pixels "
-                "or fix image_shape."
-            )
-        channels = self.conv_channels
-        if not channels or not all(
-            isinstance(c, Integral) and not isinstance(c, bool) and c > 0 for c in channels
-        ):
-            raise ValueError(
-                f"conv_channels must be a non-empty tuple of positive ints, got {channels!r}; "
-                "e.g. conv_channels=(32, 64)."
-            )
-        if self.tied_weights:
-            raise ValueError(
-                "tied_weights=True is not supported with image_shape (a transposed "
-                "convolution is not the transpose of a strided one); use tied_weights=False."
-            )
-        return tuple(int(n) for n in shape)
 
     def _network_spec(self, n_features):
         """The network the current parameters describe, for ``n_features`` inputs."""
@@ -244,225 +175,59 @@ class _BaseAutoencoder(
         kind = self._module_kind
         if image_shape is not None and kind == "dense":
             kind = "conv"  # the variational kind reads image_shape itself
-        fields = {
-            "kind": kind,
-            "n_features": int(n_features),
-            "n_components": int(self.n_components),
-            "hidden_layer_sizes": tuple(int(s) for s in self.hidden_layer_sizes),
-            "activation": self.activation,
-            "code_activation": self.code_activation,
-            "tied_weights": bool(self.tied_weights),
-            "loss": self.loss,
-            "image_shape": image_shape,
-            "conv_channels": tuple(int(c) for c in self.conv_channels) if image_shape else (),
-        }
-        return NetworkSpec(**fields, **self._architecture())
+        params = self.get_params(deep=False)
+        return NetworkSpec.from_params(params, kind, n_features, image_shape, self._architecture())
 
     # ------------------------------------------------------------- training
-    @contextlib.contextmanager
-    def _unchanged_on_error(self):
-        """Leave the estimator exactly as it was when training raises.
-
-        A failed first fit leaves it unfitted; a failed refit or warm start
-        keeps the previous model, weights and optimizer state included.
-        """
-        attributes = dict(self.__dict__)
-        saved_net = net_state(self.net_) if hasattr(self, "net_") else None
-        try:
-            yield
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(attributes)
-            if saved_net is not None:
-                restore_net_state(self.net_, saved_net)
-            raise
-
-    def _process_index(self):
-        return 0 if self.accelerator is None else self.accelerator.process_index
-
-    def _user_callbacks(self):
-        callbacks = []
-        for item in self.callbacks or ():
-            name, callback = item if isinstance(item, tuple) else (None, item)
-            if isinstance(callback, Callback):
-                callback = copy.deepcopy(callback)
-            elif callable(callback):
-                callback = callback()
-            if not isinstance(callback, Callback):
-                raise TypeError(
-                    "callbacks must hold skorch Callback instances or zero-argument "
-                    f"factories of them, got {callback!r}."
-                )
-            callbacks.append(callback if name is None else (name, callback))
-        return callbacks
-
-    def _split_validation(self, X, seed):
-        n_samples = X.shape[0]
-        n_valid = int(np.ceil(self.validation_fraction * n_samples))
-        if n_samples < 2 or n_valid >= n_samples:
-            raise ValueError(
-                f"early_stopping=True holds out validation_fraction="
-                f"{self.validation_fraction} of the data, which leaves no training "
-                f"rows with n_samples={n_samples} ({n_samples} sample(s)); use more "
-                "samples, a smaller validation_fraction or early_stopping=False."
-            )
-        order = np.random.default_rng(seed).permutation(n_samples)
-        return X[np.sort(order[n_valid:])], X[np.sort(order[:n_valid])]
-
-    def _engine(
-        self,
-        module,
-        device,
-        *,
-        generators,
-        monitor,
-        X_train,
-        penalty,
-        fill,
-        previous,
-    ):
-        """Configure the engine for one training run of ``module``, once.
-
-        ``previous`` is the net of the fitted model when training continues:
-        its optimizer state (when the optimizer is the same) and history carry over.
-        """
-        optimizer_state = history = None
-        if previous is not None:
-            history = previous.history
-            if previous.optimizer.__name__.lower() == self.optimizer:
-                optimizer_state = previous.optimizer_.state_dict()
-        return make_net(
-            module,
-            loss=self.spec_.loss,
-            optimizer=self.optimizer,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
-            shuffle=self.shuffle,
-            shuffle_generator=generators[0],
-            generator=generators[1],
-            monitor=monitor,
-            callbacks=self._user_callbacks(),
-            corruption=self._make_corruption(X_train),
-            penalty=penalty,
-            device=device,
-            verbose=self.verbose,
-            optimizer_state=optimizer_state,
-            previous_history=history,
-            fill=fill,
-            accelerator=self.accelerator,
-        )
-
-    def _update_fill_values(self, X, continue_training, allow_empty):
-        """``feature_means_`` and ``n_observed_`` over every row trained on since the
-        network was built; ``fill_values_`` from them."""
-        previous = (self.feature_means_, self.n_observed_) if continue_training else None
-        self.feature_means_, self.n_observed_ = column_fill_values(X, allow_empty, previous)
-        self.fill_values_ = self._missing_fill(self.feature_means_)
-
-    def _check_unchanged_architecture(self, spec, method):
-        changed = self.spec_.changed_parameters(spec)
-        if changed:
-            described = ", ".join(
-                f"{name}={getattr(self.spec_, name)!r} -> {getattr(spec, name)!r}"
-                for name in changed
-            )
-            fix = (
-                "set warm_start=False to train a new network"
-                if method == "fit"
-                else "call fit to train a new network"
-            )
-            raise ValueError(
-                f"{method} would continue training the fitted network, but its architecture "
-                f"parameters changed since it was built ({described}); {fix}, or set them "
-                "back."
-            )
-
     def _train(self, X, epochs, continue_training, validation=False, method="fit"):
         self._check_params(X)
         spec = self._network_spec(X.shape[1])
         seeds = seed_sequence(self.random_state).generate_state(4)
         if continue_training:
-            self._check_unchanged_architecture(spec, method)
-            previous, device = self.net_, self.device_
-            module = previous.plain_module()
-            generators = (previous.iterator_train__generator, previous.generator)
+            self.spec_.check_continues(spec, method)
+            device, start = self.device_, continued_state(self.net_)
         else:
-            if self._needs_narrow_code and spec.n_components > spec.n_features:
-                warnings.warn(
-                    f"n_components={spec.n_components} > n_features={spec.n_features}: "
-                    f"without a bottleneck {type(self).__name__} can learn the identity "
-                    "map. Use fewer components, or SparseAE or DenoisingAE for an "
-                    "overcomplete code.",
-                    BottleneckWarning,
-                    stacklevel=4,
-                )
-            previous = None
-            device = resolve_device(str(self.device))
-            warn_if_gpu_shared(device)
-            if self.accelerator is not None:
-                device = str(self.accelerator.device)
-            module = build_module(spec, generator(seeds[0]))
-            # Each data-parallel process draws its own noise for its own batches.
-            generators = (
-                generator(seeds[1]),
-                generator(seeds[2] + self._process_index(), device),
-            )
-        self._update_fill_values(X, continue_training, allow_empty=method == "partial_fit")
+            if self._needs_narrow_code:
+                warn_if_no_bottleneck(spec, type(self).__name__)
+            device = training_device(self.device, self.accelerator)
+            process = 0 if self.accelerator is None else self.accelerator.process_index
+            start = fresh_state(spec, seeds, device, process)
+        # Running means over every row trained on since the network was built.
+        previous = (self.feature_means_, self.n_observed_) if continue_training else None
+        self.feature_means_, self.n_observed_ = column_fill_values(
+            X, method == "partial_fit", previous
+        )
+        self.fill_values_ = self._missing_fill(self.feature_means_)
         self.spec_ = spec
-        X_train, X_valid = self._split_validation(X, seeds[3]) if validation else (X, None)
-        X_train = on_device(X_train, device)
-        penalty = self._make_penalty()
-        has_missing = not sp.issparse(X) and bool(np.isnan(X).any())
-        fill = to_tensor(self.fill_values_, device) if has_missing else None
-        monitor = ConvergenceMonitor(
-            self.tol,
-            self.n_iter_no_change,
-            spec.loss,
-            validation_X=None if X_valid is None else on_device(X_valid, device),
-            penalty=penalty,
-            score=self._validation_score,
-            fill=fill,
+        settings = RunSettings.from_params(
+            self.get_params(deep=False), validation, self._validation_score
         )
-        net = self._engine(
-            module,
-            device,
-            generators=generators,
-            monitor=monitor,
-            X_train=X_train,
-            penalty=penalty,
-            fill=fill,
-            previous=previous,
+        run = train(
+            X,
+            settings,
+            epochs=epochs,
+            start=start,
+            device=device,
+            loss=spec.loss,
+            make_corruption=self._make_corruption,
+            penalty=self._make_penalty(),
+            fill_values=self.fill_values_,
+            seed=seeds[3],
         )
-        n_before = len(net.history)
-        net.partial_fit(TensorData(X_train), epochs=epochs)
-
-        self.net_ = net
+        net = self.net_ = run.net
         self.device_ = device
         self.n_components_ = spec.n_components
-        self.loss_curve_ = [epoch["train_loss"] for epoch in net.history]
-        validated = [epoch for epoch in net.history if "valid_score" in epoch]
-        self.validation_scores_ = [e["valid_score"] for e in validated] if validation else None
-        self.validation_loss_curve_ = [e["valid_loss"] for e in validated] if validation else None
+        self.loss_curve_ = run.loss_curve
+        scores, losses = run.validation_curves()
+        self.validation_scores_ = scores if validation else None
+        self.validation_loss_curve_ = losses if validation else None
         self.n_iter_ = len(net.history)
         self.__dict__.pop("components_", None)
-        plain = net.plain_module()
-        if plain.is_affine and spec.loss == "mse":
-            weight = plain.decoder_weights()[0]  # (n_features, n_components)
-            self.components_ = weight.detach().T.cpu().numpy().astype(np.float64)
+        if run.components() is not None:
+            self.components_ = run.components()
         self._fit_code_density(X, seeds[3], incremental=method == "partial_fit")
-        ran_out = len(net.history) - n_before == epochs and not monitor.converged_
-        if method == "fit" and ran_out:
-            warnings.warn(
-                f"{type(self).__name__} stopped at max_epochs={epochs} while the "
-                f"{'validation score' if validation else 'training loss'} still improved "
-                f"by more than tol={self.tol} within the last n_iter_no_change="
-                f"{self.n_iter_no_change} epochs; raise max_epochs (or continue with "
-                "warm_start=True) for a converged model.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+        if method == "fit":
+            warn_if_not_converged(run, type(self).__name__, epochs, settings)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -481,7 +246,7 @@ class _BaseAutoencoder(
         self : object
             The fitted estimator.
         """
-        with self._unchanged_on_error():
+        with unchanged_on_error(self):
             continue_training = self.warm_start and hasattr(self, "net_")
             X = self._validate_input(X, reset=not continue_training)
             return self._train(
@@ -517,7 +282,7 @@ class _BaseAutoencoder(
                 UserWarning,
                 stacklevel=3,
             )
-        with self._unchanged_on_error():
+        with unchanged_on_error(self):
             first_call = not hasattr(self, "net_")
             X = self._validate_input(X, reset=first_call)
             return self._train(X, 1, continue_training=not first_call, method="partial_fit")
@@ -541,60 +306,20 @@ class _BaseAutoencoder(
         return out.astype(X.dtype, copy=False)
 
     def _fitted_module(self, dtype):
-        """The trained module in eval mode, in the floating precision of the input.
-
-        float64 input is computed in float64 (on a copy of the weights): a row's
-        result then does not depend on which other rows share its batch. The
-        copy is cached until the weights change (a refit, a warm start, a
-        rollback): copying on every call made one-row float64 transforms 10x
-        slower than float32 ones.
-        """
-        module = self.net_.plain_module()
-        if dtype != np.float64:
-            # eval() walks every submodule: a third of a one-row transform's time.
-            return module.eval() if module.training else module
-        # Valid for this training run's net (each fit builds a new one: fused Adam
-        # updates weights without bumping their version counters) and these
-        # versions (any other in-place change of a parameter or buffer bumps them).
-        versions = tuple(t._version for t in (*module.parameters(), *module.buffers()))
-        cached = _FLOAT64_COPIES.get(module)
-        if cached is None or cached[0]() is not self.net_ or cached[1] != versions:
-            copied = copy.deepcopy(module).double().eval()
-            cached = _FLOAT64_COPIES[module] = (weakref.ref(self.net_), versions, copied)
-        return cached[2]
+        """The trained module in eval mode, in the floating precision ``dtype``."""
+        return fitted_module(self.net_, dtype)
 
     def _validate_input(self, X, reset):
-        """Validated X: NaN marks a missing entry; a row must have an observed one."""
-        try:
-            X = validate_data(
-                self,
-                X,
-                dtype=FLOAT_DTYPES,
-                accept_sparse=SPARSE_FORMATS,
-                ensure_all_finite="allow-nan",
-                reset=reset,
-            )
-        except (ValueError, TypeError) as error:
-            raise with_fix(error) from error
-        check_missing(X)
-        return X
+        return validate_input(self, X, reset)
 
     def _complete(self, X):
-        """``X`` with its missing entries filled, and the mask of observed entries.
-
-        Missing entries start at ``fill_values_`` and are replaced by the
-        reconstruction, so that the code of a row with holes follows from its
-        observed entries. Complete data passes through.
-        """
-        if sp.issparse(X) or not np.isnan(X).any():
-            return X, None
-        observed = ~np.isnan(X)
-        completed = np.where(observed, X, self.fill_values_.astype(X.dtype))
+        """``X`` with missing entries completed, and its mask (see ``_inference.complete``)."""
         loss = self.spec_.loss
-        for _ in range(_COMPLETION_PASSES):
-            recon = self._infer(lambda module, batch: reconstruct(module, batch, loss), completed)
-            completed = np.where(observed, X, recon)
-        return completed, observed
+        return complete(
+            X,
+            self.fill_values_,
+            lambda rows: self._infer(lambda module, batch: reconstruct(module, batch, loss), rows),
+        )
 
     def _validated(self, X):
         """Validated ``X``, missing entries completed (see ``_complete``)."""
@@ -603,20 +328,9 @@ class _BaseAutoencoder(
     def _validated_with_mask(self, X):
         """Validated, completed ``X`` and its mask of observed entries (None if complete)."""
         check_is_fitted(self)
-        # Fast path for what serving passes most: a plain finite float array of the
-        # fitted width, fitted without feature names. scikit-learn's dataframe
-        # detection alone took a quarter of a one-row transform. Anything else
-        # takes the full validation, which raises the documented errors.
-        if (
-            type(X) is np.ndarray
-            and X.dtype in (np.float32, np.float64)
-            and X.ndim == 2
-            and X.shape[0] > 0
-            and X.shape[1] == self.n_features_in_
-            and X.size <= _FAST_PATH_VALUES
-            and not hasattr(self, "feature_names_in_")
-            and np.isfinite(X).all()
-        ):
+        # Fast path (fitted without feature names); anything else takes the full
+        # validation, which raises the documented errors.
+        if not hasattr(self, "feature_names_in_") and is_plain_float_array(X, self.n_features_in_):
             return X, None
         return self._complete(self._validate_input(X, reset=False))
 
@@ -717,26 +431,6 @@ class _BaseAutoencoder(
             save_estimator(self, path)  # one writer in data-parallel training
         return self
 
-    def _rebuild_net(self, device, state, same_device_type=True):
-        """The fitted net from ``spec_`` and a saved state: the one rebuild path.
-
-        Used by unpickling and by ``sklearn_ae.load``; never reads the current
-        parameters' architecture. ``state`` holds ``module`` weights and,
-        where saved, ``optimizer``, generator states and ``history``.
-        """
-        net = make_net(
-            build_module(self.spec_),  # uninitialised: the saved weights are loaded next
-            loss=self.spec_.loss,
-            device=device,
-            shuffle_generator=generator(0),
-            generator=generator(0, device),
-            monitor=None,
-            callbacks=[],
-            verbose=0,
-            **state["settings"],
-        )
-        return restore_net_state(net, state, same_device_type=same_device_type)
-
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: never mutate the live object
         # An Accelerator is the running process group, not model state.
@@ -751,6 +445,6 @@ class _BaseAutoencoder(
         if saved_net is None:
             return
         device = self.device_ = available_device(self.device_, type(self).__name__)
-        self.net_ = self._rebuild_net(
-            device, saved_net, same_device_type=device == state["device_"]
+        self.net_ = rebuild_net(
+            self.spec_, device, saved_net, same_device_type=device == state["device_"]
         )

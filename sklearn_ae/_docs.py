@@ -5,6 +5,10 @@ Classes write their docstring in place with ``%(core_parameters)s`` and
 fills it in (as imbalanced-learn does).
 """
 
+import textwrap
+
+from ._losses import LOSSES
+
 _CORE_PARAMETERS = """\
 n_components : int, default=2
         Width of the code (the bottleneck).
@@ -17,10 +21,8 @@ default="relu"
     code_activation : {{"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}}, \
 default="{code_activation}"
         Activation applied to the code.
-    loss : {{"mse", "bce"}}, default="mse"
-        "mse": squared error with a linear decoder output. "bce": binary
-        cross-entropy for data in [0, 1]; the decoder outputs logits and
-        ``inverse_transform`` applies the sigmoid.
+    loss : {{{loss_names}}}, default="mse"
+{loss_lines}
     tied_weights : bool, default=False
         Use the transposed encoder weights in the decoder (own biases).
     optimizer : {{"adam", "adamw", "sgd"}}, default="adam"
@@ -94,7 +96,19 @@ default="{code_activation}"
 
 def core_parameters(code_activation="identity"):
     """The parameters every estimator shares, with its default code activation."""
-    return _CORE_PARAMETERS.format(code_activation=code_activation)
+    names = ", ".join(f'"{name}"' for name in LOSSES)
+    lines = "\n".join(
+        textwrap.fill(
+            f'"{name}": {model.description}',
+            width=79,
+            initial_indent=" " * 8,
+            subsequent_indent=" " * 8,
+        )
+        for name, model in LOSSES.items()
+    )
+    return _CORE_PARAMETERS.format(
+        code_activation=code_activation, loss_names=names, loss_lines=lines
+    )
 
 
 class Substitution:

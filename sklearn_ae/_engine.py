@@ -6,6 +6,7 @@ state and history to continue from, the corruption and penalty hooks and the
 validation rows. Nothing is written into it afterwards.
 """
 
+import functools
 import math
 import sys
 
@@ -14,7 +15,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PassthroughScoring
 
 from ._data import SliceLoader, TensorData, inference_batch_size
-from ._inference import squared_error
+from ._inference import link, squared_error
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 # PyTorch's fused Adam took a hand-written loop's fit from 0.63 s to 0.56 s on
@@ -22,29 +23,20 @@ _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torc
 _FUSED = {"adam", "adamw"}
 
 
-class MSELoss:
-    """Mean squared error as a plain callable.
+class ModuleCriterion:
+    """skorch's criterion: the module's own ``reconstruction_loss``.
 
-    Deliberately not a ``torch.nn.Module``: a loss has no weights, and skorch's
-    Accelerate integration would otherwise wrap it for distributed training.
+    A plain callable, not a ``torch.nn.Module``: a loss has no weights, and
+    skorch's Accelerate integration would otherwise wrap it for distributed
+    training. ``loss`` names the observation model (a key of ``LOSSES``).
     """
 
-    loss = "mse"
+    def __init__(self, module):
+        self.module = module
+        self.loss = module.loss
 
-    def __call__(self, output, target):
-        return torch.nn.functional.mse_loss(output, target)
-
-
-class BCEWithLogitsLoss(MSELoss):
-    """Binary cross-entropy on logits as a plain callable (see ``MSELoss``)."""
-
-    loss = "bce"
-
-    def __call__(self, output, target):
-        return torch.nn.functional.binary_cross_entropy_with_logits(output, target)
-
-
-CRITERIA = {"mse": MSELoss, "bce": BCEWithLogitsLoss}
+    def __call__(self, output, target, observed=None):
+        return self.module.reconstruction_loss(output, target, observed)
 
 
 class Penalty:
@@ -87,7 +79,7 @@ def validation_metrics(module, X, loss, penalty=None, fill=None):
             if penalty is not None and penalty.in_objective:
                 objective = objective + penalty(module, inputs, code, None)
             total_loss += float(objective) * batch.numel()
-            recon = torch.sigmoid(output) if loss == "bce" else output
+            recon = link(output, loss)
             if observed is not None:  # missing entries count as reconstructed
                 recon = torch.where(observed, recon, batch.nan_to_num())
                 batch = batch.nan_to_num()
@@ -308,7 +300,7 @@ class AutoencoderNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         output, code = y_pred
         observed = None if self.fill is None else ~torch.isnan(y_true)
-        loss = self.plain_module().reconstruction_loss(output, y_true, observed)
+        loss = self.criterion_(output, y_true, observed)
         if training and self.penalty is not None:
             loss = loss + self.penalty(self.plain_module(), X, code, self.generator)
         return loss
@@ -408,7 +400,7 @@ def make_net(
         extra["optimizer__fused"] = True
     net = net_class(
         module,
-        criterion=CRITERIA[loss],
+        criterion=functools.partial(ModuleCriterion, module),
         optimizer=_OPTIMIZERS[optimizer],
         optimizer__weight_decay=weight_decay,
         lr=lr,

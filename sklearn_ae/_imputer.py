@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._denoising import DenoisingAE
 from ._imputer_persistence import save_imputer
+from ._losses import LOSSES
 from ._validation import FLOAT_DTYPES, seed_sequence, with_fix
 
 
@@ -179,7 +180,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         "keep_empty_features": ["boolean"],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_layer_sizes": [tuple, list, None],
-        "loss": [StrOptions({"auto", "mse", "bce"})],
+        "loss": [StrOptions({"auto", *LOSSES})],
         "noise_level": [Interval(Real, 0, 1, closed="left")],
         "n_passes": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -266,13 +267,15 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         self.kept_features_ = observed.any(axis=0) | self.keep_empty_features
         X_kept = X[:, self.kept_features_]
         values = X_kept[~np.isnan(X_kept)]
-        in_unit_range = bool(np.all((values >= 0) & (values <= 1)))
+        low, high = (values.min(), values.max()) if values.size else (0.0, 0.0)
         if self.loss != "auto":
             candidates = [self.loss]
-        elif in_unit_range and len(X) >= 20:
-            candidates = ["mse", "bce"]
-        else:
-            candidates = ["mse"]
+        else:  # a bounded observation model is tried where the data fit it
+            candidates = [
+                name
+                for name, model in LOSSES.items()
+                if model.domain is None or (len(X) >= 20 and model.accepts(low, high))
+            ]
         mean, spread, scale, self.constant_features_ = _standardisation(X_kept)
         fitted = self._fit_validated(X_kept, candidates, mean, spread, scale)
         (self.loss_, self.mean_, self.scale_, self.autoencoder_) = fitted[:4]
@@ -324,7 +327,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         """``(loss, mean, scale, autoencoder)`` for the kept features ``X``: the
         network trained without the ``hidden`` entries."""
         mean, scale = standardisation
-        if loss == "bce":  # the Bernoulli likelihood needs the raw values in [0, 1]
+        if LOSSES[loss].domain is not None:  # e.g. a Bernoulli's [0, 1]: raw values
             mean = np.where(self.constant_features_, mean, 0.0)
             scale = np.ones_like(scale)
         Z = (X - mean) / scale

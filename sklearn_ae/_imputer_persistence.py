@@ -17,6 +17,7 @@ from safetensors.numpy import save_file
 from sklearn.impute import MissingIndicator
 
 from . import _persistence
+from ._losses import LOSSES
 from ._persistence import FORMAT, FORMAT_VERSION
 
 _JSON, _WEIGHTS, _AUTOENCODER = "estimator.json", "weights.safetensors", "autoencoder"
@@ -94,7 +95,7 @@ def load_imputer(path, document, device=None):
         n_features = fitted["n_features_in_"]
         if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
             raise ValueError(f"n_features_in_={n_features!r}")
-        if fitted["loss_"] not in ("mse", "bce"):
+        if fitted["loss_"] not in LOSSES:
             raise ValueError(f"loss_={fitted['loss_']!r}")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _invalid(path, error) from error

@@ -1,8 +1,62 @@
 """What a trained module computes, in data space: one definition of each quantity."""
 
+import copy
 import warnings
+import weakref
 
+import numpy as np
+import scipy.sparse as sp
 import torch
+
+from ._losses import LOSSES
+
+# Passes of "fill the holes with the reconstruction" for rows with missing entries:
+# on MNIST with 30 % missing, a second and third pass made the filled pixels worse
+# (RMSE 0.157 -> 0.171), the network never having seen its own reconstructions.
+COMPLETION_PASSES = 1
+# float64 copies of fitted modules, kept while the module lives.
+_FLOAT64_COPIES = weakref.WeakKeyDictionary()
+
+
+def fitted_module(net, dtype):
+    """The trained module of ``net`` in eval mode, in the floating precision ``dtype``.
+
+    float64 input is computed in float64 (on a copy of the weights): a row's
+    result then does not depend on which other rows share its batch. The
+    copy is cached until the weights change (a refit, a warm start, a
+    rollback): copying on every call made one-row float64 transforms 10x
+    slower than float32 ones.
+    """
+    module = net.plain_module()
+    if dtype != np.float64:
+        # eval() walks every submodule: a third of a one-row transform's time.
+        return module.eval() if module.training else module
+    # Valid for this training run's net (each fit builds a new one: fused Adam
+    # updates weights without bumping their version counters) and these
+    # versions (any other in-place change of a parameter or buffer bumps them).
+    versions = tuple(t._version for t in (*module.parameters(), *module.buffers()))
+    cached = _FLOAT64_COPIES.get(module)
+    if cached is None or cached[0]() is not net or cached[1] != versions:
+        copied = copy.deepcopy(module).double().eval()
+        cached = _FLOAT64_COPIES[module] = (weakref.ref(net), versions, copied)
+    return cached[2]
+
+
+def complete(X, fill_values, reconstruct_rows):
+    """``X`` with its missing (NaN) entries filled, and the mask of observed entries.
+
+    Missing entries start at ``fill_values`` and are replaced by
+    ``reconstruct_rows`` of the filled rows, so that the code of a row with
+    holes follows from its observed entries. Complete data passes through
+    (mask None).
+    """
+    if sp.issparse(X) or not np.isnan(X).any():
+        return X, None
+    observed = ~np.isnan(X)
+    completed = np.where(observed, X, fill_values.astype(X.dtype))
+    for _ in range(COMPLETION_PASSES):
+        completed = np.where(observed, X, reconstruct_rows(completed))
+    return completed, observed
 
 
 def load_forward_mode():
@@ -18,12 +72,12 @@ def load_forward_mode():
 
 
 def link(output, loss):
-    """Decoder output in data space: the sigmoid of the logits for BCE."""
-    return torch.sigmoid(output) if loss == "bce" else output
+    """Decoder output in data space, through the observation model's link."""
+    return LOSSES[loss].to_data(output)
 
 
 def decode(module, code, loss):
-    """Decoder output in data space (the sigmoid of the logits for BCE)."""
+    """Decoder output in data space (e.g. the sigmoid of the logits for BCE)."""
     return link(module.decode(code), loss)
 
 

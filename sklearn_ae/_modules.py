@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._inference import link
+from ._losses import LOSSES
 
 
 class Activation:
@@ -71,40 +71,32 @@ def _linear(n_in, n_out, device):
     return nn.Linear(n_in, n_out, device=device)
 
 
-def _observed_mean(values, observed):
-    return (values * observed).sum() / observed.sum().clamp_min(1)
-
-
 class AutoencoderModule(nn.Module):
     """What every module kind offers the estimators and the engine.
 
     ``forward(x, generator=None)`` returns ``(output, code)``: the decoder's
-    output (logits for ``loss="bce"``) and what the estimator's penalty sees;
-    ``encode``/``decode`` are the deterministic maps used for inference;
-    ``reconstruction_loss`` is the training criterion per element.
+    output (before the observation model's link, e.g. logits for ``loss="bce"``)
+    and what the estimator's penalty sees; ``encode``/``decode`` are the
+    deterministic maps used for inference; ``reconstruction_loss`` is the
+    training criterion per element.
     """
 
     def __init__(self, spec):
         super().__init__()
         self.loss = spec.loss
 
+    @property
+    def observation(self):
+        """The observation model (an entry of ``LOSSES``)."""
+        return LOSSES[self.loss]
+
     def reconstruction_loss(self, output, target, observed=None):
-        """The training criterion, a mean per element (BCE on logits, or squared error).
+        """The training criterion, a mean per element.
 
         With ``observed`` (a boolean mask of the entries of ``target`` that are
         not missing) the mean runs over observed entries only.
         """
-        if observed is None:
-            if self.loss == "bce":
-                return F.binary_cross_entropy_with_logits(output, target)
-            return F.mse_loss(output, target)
-        return _observed_mean(self._elementwise(output, target, observed), observed)
-
-    def _elementwise(self, output, target, observed):
-        target = torch.where(observed, target, torch.zeros_like(target))
-        if self.loss == "bce":
-            return F.binary_cross_entropy_with_logits(output, target, reduction="none")
-        return (output - target) ** 2
+        return self.observation.criterion(output, target, observed)
 
     # Kinds override what applies to them.
     is_affine = False
@@ -441,7 +433,7 @@ class VariationalAutoencoder(AutoencoderModule):
             if i < len(reversed_widths) - 2 or deconvs:
                 decoder.append(act())
         self.decoder = nn.Sequential(*decoder, *deconvs)
-        if spec.loss == "mse":
+        if LOSSES[spec.loss].has_scale:
             # Set from the training residuals at the end of fit (see
             # ``reconstruction_loss`` for training); the score reads the
             # estimator's noise_variance_, equal to it. Kept for saved files.
@@ -480,17 +472,14 @@ class VariationalAutoencoder(AutoencoderModule):
         return self.decode(h), torch.cat([mean, log_variance], 1)
 
     def reconstruction_loss(self, output, target, observed=None):
-        if self.loss == "bce":
-            return super().reconstruction_loss(output, target, observed)
+        criterion = super().reconstruction_loss(output, target, observed)
+        if not self.observation.has_scale:
+            return criterion
         # Gaussian negative log-likelihood per element at the variance that
         # maximises it for this batch, the mean squared error (a "calibrated
         # decoder", Rybkin et al. 2021): a learned variance parameter moved
         # too slowly under Adam at lr=1e-3 and left the ELBO 20 nats short.
-        if observed is None:
-            mse = F.mse_loss(output, target)
-        else:
-            mse = _observed_mean(self._elementwise(output, target, observed), observed)
-        return 0.5 * (torch.log(mse + 1e-12) + 1 + math.log(2 * math.pi))
+        return 0.5 * (torch.log(criterion + 1e-12) + 1 + math.log(2 * math.pi))
 
     def log_likelihood(self, output, X, observed, noise_variance=None):
         """``log p(x | h)`` per row over the ``observed`` entries (1.0, else 0.0).
@@ -501,9 +490,8 @@ class VariationalAutoencoder(AutoencoderModule):
         estimator's score; without, the Bernoulli decoder's own likelihood.
         """
         if noise_variance is None:
-            target, mask = X.expand_as(output), (observed > 0).expand_as(output)
-            return -(self._elementwise(output, target, mask) * mask).sum(-1)
-        residual = (X - link(output, self.loss)) * observed
+            return self.observation.log_density(output, X.expand_as(output), observed)
+        residual = (X - self.observation.to_data(output)) * observed
         return -0.5 * (
             (residual**2).sum(-1) / noise_variance
             + observed.sum(-1) * math.log(2 * math.pi * noise_variance)
@@ -513,7 +501,7 @@ class VariationalAutoencoder(AutoencoderModule):
     def reset_parameters(self, generator):
         super().reset_parameters(generator)
         self.log_variance_head.bias.fill_(-4.0)  # start with a small posterior variance
-        if self.loss == "mse":
+        if self.observation.has_scale:
             self.log_noise_variance.zero_()
 
 

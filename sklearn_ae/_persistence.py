@@ -26,7 +26,7 @@ from ._device import available_device, resolve_device
 from ._modules import module_shapes
 from ._registry import ESTIMATORS
 from ._spec import NetworkSpec
-from ._state import engine_settings
+from ._state import engine_settings, rebuild_net
 from ._version import __version__
 from .exceptions import VersionMismatchWarning
 
@@ -410,7 +410,7 @@ def load_estimator(path, device=None):
         "history": history,
         "settings": settings,
     }
-    estimator.net_ = estimator._rebuild_net(device, state)
+    estimator.net_ = rebuild_net(spec, device, state)
     for name in _JSON_ATTRIBUTES:
         setattr(estimator, name, fitted[name])
     estimator.device_ = device

@@ -14,6 +14,7 @@ import torch
 from ._data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from ._inference import decode, load_forward_mode, squared_error
 from ._likelihood import CodeMoments, fit_latent_gaussian, prior_factor
+from ._losses import LOSSES
 from ._validation import check_count, seed_sequence
 from .exceptions import DeadCodeUnitsWarning
 
@@ -49,7 +50,7 @@ class _MarginalLikelihood:
         self.pseudo_inverse = torch.as_tensor(pseudo_inverse)  # (r, k)
         self.noise = float(noise_variance)
         self.rank = factor.shape[1]
-        self.exact = module.decoder_is_affine and loss == "mse"
+        self.exact = module.decoder_is_affine and LOSSES[loss].link is None
         self.jacobian = torch.func.vmap(torch.func.jacfwd(self._mean_of_one))
 
     def to(self, device, dtype):

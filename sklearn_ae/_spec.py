@@ -9,6 +9,7 @@ change what a fitted model computes.
 import dataclasses
 from numbers import Integral
 
+from ._losses import LOSSES
 from ._modules import ACTIVATIONS, MODULE_KINDS
 
 
@@ -38,6 +39,24 @@ class NetworkSpec:
         if self.image_shape is not None:
             fields["image_shape"] = list(self.image_shape)
         return fields
+
+    @classmethod
+    def from_params(cls, params, kind, n_features, image_shape, extra):
+        """The spec an estimator's ``get_params()`` describe for ``n_features`` inputs,
+        with its checked ``image_shape`` and its own ``extra`` fields (e.g. ``k``)."""
+        return cls(
+            kind=kind,
+            n_features=int(n_features),
+            n_components=int(params["n_components"]),
+            hidden_layer_sizes=tuple(int(s) for s in params["hidden_layer_sizes"]),
+            activation=params["activation"],
+            code_activation=params["code_activation"],
+            tied_weights=bool(params["tied_weights"]),
+            loss=params["loss"],
+            image_shape=image_shape,
+            conv_channels=tuple(int(c) for c in params["conv_channels"]) if image_shape else (),
+            **extra,
+        )
 
     @classmethod
     def from_dict(cls, fields):
@@ -72,7 +91,7 @@ class NetworkSpec:
         for name in ("activation", "code_activation"):
             if getattr(self, name) not in ACTIVATIONS:
                 problems.append(f"{name}={getattr(self, name)!r}")
-        if self.loss not in ("mse", "bce") or not isinstance(self.tied_weights, bool):
+        if self.loss not in LOSSES or not isinstance(self.tied_weights, bool):
             problems.append(f"loss={self.loss!r}, tied_weights={self.tied_weights!r}")
         if self.k is not None and not positive_int(self.k):
             problems.append(f"k={self.k!r}")
@@ -92,6 +111,25 @@ class NetworkSpec:
             problems.append(f"image_shape={self.image_shape!r} for n_features={self.n_features}")
         if problems:
             raise ValueError("invalid network specification: " + "; ".join(problems))
+
+    def check_continues(self, other, method):
+        """Raise ValueError when ``other`` (from the current parameters) is not this
+        spec, so that ``method`` cannot continue training the fitted network."""
+        changed = self.changed_parameters(other)
+        if not changed:
+            return
+        described = ", ".join(
+            f"{name}={getattr(self, name)!r} -> {getattr(other, name)!r}" for name in changed
+        )
+        fix = (
+            "set warm_start=False to train a new network"
+            if method == "fit"
+            else "call fit to train a new network"
+        )
+        raise ValueError(
+            f"{method} would continue training the fitted network, but its architecture "
+            f"parameters changed since it was built ({described}); {fix}, or set them back."
+        )
 
     def changed_parameters(self, other):
         """Names of the estimator parameters in which ``other`` differs from this spec."""

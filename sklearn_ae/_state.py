@@ -1,14 +1,50 @@
-"""Trained-net state as numpy arrays and plain values, for pickling and rollback.
+"""Trained-net state: what a training run starts from, and how a net is rebuilt.
 
-This replaces skorch's own pickling (a ``torch.save`` blob inside the pickle), so
-a pickled estimator holds no torch objects at all and a failed fit can restore
-the previous weights exactly.
+``net_state`` holds a trained net as numpy arrays and plain values, for
+pickling and rollback: this replaces skorch's own pickling (a ``torch.save``
+blob inside the pickle), so a pickled estimator holds no torch objects at all
+and a failed fit can restore the previous weights exactly. ``rebuild_net``
+makes the net from a spec and such a state: the one rebuild path, for
+unpickling and for ``sklearn_ae.load``. ``TrainingState`` is where a training
+run starts: a fresh module, or a fitted net's module, generators, optimizer
+state and history.
 """
 
+import contextlib
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from ._engine import make_net
+from ._modules import build_module
+from ._validation import generator
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """The module and private generators a training run starts from and, when
+    training continues, the optimizer (name and state) and history so far."""
+
+    module: object
+    shuffle_generator: torch.Generator
+    generator: torch.Generator
+    optimizer: str | None = None
+    optimizer_state: dict | None = None
+    history: object = None
+
+
+def continued_state(net):
+    """The ``TrainingState`` that continues training the fitted ``net``."""
+    return TrainingState(
+        module=net.plain_module(),
+        shuffle_generator=net.iterator_train__generator,
+        generator=net.generator,
+        optimizer=net.optimizer.__name__.lower(),
+        optimizer_state=net.optimizer_.state_dict(),
+        history=net.history,
+    )
 
 
 def _numpy_tree(obj):
@@ -69,3 +105,43 @@ def restore_net_state(net, state, same_device_type=True):
     net.history_.clear()
     net.history_.extend(copy.deepcopy(state.get("history", [])))
     return net
+
+
+def rebuild_net(spec, device, state, same_device_type=True):
+    """The fitted net from ``spec`` and a saved ``net_state`` (or the part of it saved).
+
+    Never reads an estimator's current parameters. ``state`` holds ``module``
+    weights, the engine ``settings`` and, where saved, ``optimizer``,
+    generator states and ``history``.
+    """
+    net = make_net(
+        build_module(spec),  # uninitialised: the saved weights are loaded next
+        loss=spec.loss,
+        device=device,
+        shuffle_generator=generator(0),
+        generator=generator(0, device),
+        monitor=None,
+        callbacks=[],
+        verbose=0,
+        **state["settings"],
+    )
+    return restore_net_state(net, state, same_device_type=same_device_type)
+
+
+@contextlib.contextmanager
+def unchanged_on_error(estimator):
+    """Leave ``estimator`` exactly as it was when the block raises.
+
+    A failed first fit leaves it unfitted; a failed refit or warm start keeps
+    the previous model, its net's weights and optimizer state included.
+    """
+    attributes = dict(estimator.__dict__)
+    saved_net = net_state(estimator.net_) if hasattr(estimator, "net_") else None
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(attributes)
+        if saved_net is not None:
+            restore_net_state(estimator.net_, saved_net)
+        raise

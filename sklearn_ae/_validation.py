@@ -1,10 +1,14 @@
 """Input validation and seeding shared by the estimators: errors that name the fix."""
 
+import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.utils.validation import validate_data
+
+from .exceptions import BottleneckWarning
 
 FLOAT_DTYPES = [np.float64, np.float32]
 SPARSE_FORMATS = ("csr", "csc")
@@ -114,3 +118,106 @@ def column_fill_values(X, allow_empty=False, previous=None):
         totals = totals + np.asarray(means, dtype=np.float64) * seen
         counts = counts + np.asarray(seen, dtype=np.int64)
     return totals / np.maximum(counts, 1), counts
+
+
+# Largest input (in values) that skips scikit-learn's validation when it is a
+# plain finite float array; larger inputs amortise the validation anyway.
+_FAST_PATH_VALUES = 2**16
+
+
+def is_plain_float_array(X, n_features):
+    """Whether ``X`` is a plain finite float ndarray of ``n_features`` columns (and
+    small enough that skipping scikit-learn's validation pays off).
+
+    What serving passes most: scikit-learn's dataframe detection alone took a
+    quarter of a one-row transform.
+    """
+    return (
+        type(X) is np.ndarray
+        and X.dtype in (np.float32, np.float64)
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and X.shape[1] == n_features
+        and X.size <= _FAST_PATH_VALUES
+        and np.isfinite(X).all()
+    )
+
+
+def validate_input(estimator, X, reset):
+    """Validated X for ``estimator``: NaN marks a missing entry; a row must have an
+    observed one."""
+    try:
+        X = validate_data(
+            estimator,
+            X,
+            dtype=FLOAT_DTYPES,
+            accept_sparse=SPARSE_FORMATS,
+            ensure_all_finite="allow-nan",
+            reset=reset,
+        )
+    except (ValueError, TypeError) as error:
+        raise with_fix(error) from error
+    check_missing(X)
+    return X
+
+
+def warn_if_no_bottleneck(spec, name):
+    """BottleneckWarning when the code of ``spec`` is wider than its input."""
+    if spec.n_components > spec.n_features:
+        warnings.warn(
+            f"n_components={spec.n_components} > n_features={spec.n_features}: without "
+            f"a bottleneck {name} can learn the identity map. Use fewer components, or "
+            "SparseAE or DenoisingAE for an overcomplete code.",
+            BottleneckWarning,
+            stacklevel=5,
+        )
+
+
+def _positive_ints(values):
+    return all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in values)
+
+
+def check_image_shape(image_shape, conv_channels, tied_weights, n_features, warn=False):
+    """``image_shape`` as (channels, height, width), checked against the width of X.
+
+    With ``warn``, a shape whose last axis looks like colour channels (channels
+    last) is warned about.
+    """
+    if image_shape is None:
+        return None
+    shape = tuple(np.asarray(image_shape, dtype=object).ravel())
+    if len(shape) == 2:
+        shape = (1, *shape)
+    if not (np.ndim(image_shape) == 1 and len(shape) == 3 and _positive_ints(shape)):
+        raise ValueError(
+            f"image_shape={image_shape!r} must be (height, width) or (channels, "
+            "height, width) of positive ints, e.g. image_shape=(28, 28)."
+        )
+    if warn and shape[2] in (1, 3, 4) and shape[0] not in (1, 3, 4):
+        warnings.warn(
+            f"image_shape={tuple(int(n) for n in shape)!r} reads as {shape[0]} channels "
+            f"of {shape[1]}x{shape[2]} images, but its last axis looks like colour "
+            "channels: if the rows are height x width x channels pixels, pass "
+            f"image_shape={(int(shape[2]), int(shape[0]), int(shape[1]))!r} and rows in "
+            "channels-first order, X.reshape(n, h, w, c).transpose(0, 3, 1, 2)"
+            ".reshape(n, -1).",
+            UserWarning,
+            stacklevel=7,
+        )
+    if int(np.prod(shape)) != n_features:
+        raise ValueError(
+            f"X has {n_features} features, but image_shape={image_shape!r} needs "
+            f"{int(np.prod(shape))}; pass rows of channels * height * width pixels "
+            "or fix image_shape."
+        )
+    if not conv_channels or not _positive_ints(conv_channels):
+        raise ValueError(
+            f"conv_channels must be a non-empty tuple of positive ints, got {conv_channels!r}; "
+            "e.g. conv_channels=(32, 64)."
+        )
+    if tied_weights:
+        raise ValueError(
+            "tied_weights=True is not supported with image_shape (a transposed "
+            "convolution is not the transpose of a strided one); use tied_weights=False."
+        )
+    return tuple(int(n) for n in shape)

@@ -13,6 +13,7 @@ from ._data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from ._docs import Substitution
 from ._engine import Penalty
 from ._inference import decode
+from ._losses import LOSSES
 from ._modules import gaussian_kl, reparameterise
 from ._registry import register_estimator
 from ._scoring import (
@@ -217,7 +218,7 @@ class VariationalAE(_BaseAutoencoder):
             else:
                 variance = float(squared.mean())
             variance = max(variance, 1e-12)
-            if self.spec_.loss == "mse":
+            if LOSSES[self.spec_.loss].has_scale:
                 module.log_noise_variance.fill_(math.log(variance))
         return variance
 
@@ -312,9 +313,10 @@ class VariationalAE(_BaseAutoencoder):
             Higher is better.
         """
         check_is_fitted(self)
-        if self.spec_.loss != "bce":
+        if not LOSSES[self.spec_.loss].discrete:
             raise ValueError(
-                "bernoulli_log_likelihood needs a Bernoulli decoder, but this model was "
+                "bernoulli_log_likelihood needs a Bernoulli decoder (a likelihood "
+                "that is a probability), but this model was "
                 f"trained with loss={self.spec_.loss!r}; use score_samples, or fit with "
                 "loss='bce'."
             )

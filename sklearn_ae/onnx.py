@@ -16,6 +16,8 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._inference import COMPLETION_PASSES
+from ._losses import LOSSES
 from ._modules import TopK
 from ._registry import ESTIMATORS
 
@@ -141,19 +143,18 @@ def _layers(graph, sequence, x):
 def _reconstruction(graph, module, loss, x):
     """``decode(encode(x))`` in data space: the decoder, then the loss's output link."""
     out = _layers(graph, module.decoder_copy(), _layers(graph, module.encoder_copy(), x))
-    return graph.node("Sigmoid", [out]) if loss == "bce" else out
+    operator = LOSSES[loss].onnx_link
+    return out if operator is None else graph.node(operator, [out])
 
 
 def _completed(graph, estimator, x):
     """Missing (NaN) entries of ``x`` filled as ``transform`` fills them: first with
     ``fill_values_``, then with the reconstruction of the filled row; observed
     entries pass through, and complete rows are unchanged."""
-    from ._base import _COMPLETION_PASSES
-
     module = estimator.net_.plain_module()
     missing = graph.node("IsNaN", [x])
     x_filled = graph.node("Where", [missing, graph.constant("fill", estimator.fill_values_), x])
-    for _ in range(_COMPLETION_PASSES):
+    for _ in range(COMPLETION_PASSES):
         recon = _reconstruction(graph, module, estimator.spec_.loss, x_filled)
         x_filled = graph.node("Where", [missing, recon, x])
     return x_filled

@@ -16,6 +16,7 @@ from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler
 
 import sklearn_ae
 from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
+from sklearn_ae._training import split_validation
 from sklearn_ae._validation import seed_sequence
 from sklearn_ae.exceptions import BottleneckWarning, DeadCodeUnitsWarning
 
@@ -34,7 +35,7 @@ def _saved_and_loaded(estimator, path):
 
 def _validation_rows(estimator, X):
     seed = seed_sequence(estimator.random_state).generate_state(4)[3]
-    return estimator._split_validation(X, seed)[1]
+    return split_validation(X, estimator.validation_fraction, seed)[1]
 
 
 # 1. Early stopping scores with the estimator's loss and keeps the best weights.
