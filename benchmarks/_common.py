@@ -223,10 +223,14 @@ class Record:
         return value
 
     def stores_by_default(self):
-        """A full run on the data the stored results hold (MNIST; digits for the
-        benchmarks stated on digits) replaces its entry; smaller runs never do."""
+        """A full run on the data the stored results hold (MNIST or ADBench; digits
+        for the benchmarks stated on digits) replaces its entry; smaller runs never do."""
         produced = self.content["produced"]
-        on_their_data = "MNIST" in produced["data"] or self.name in DIGITS_BENCHMARKS
+        on_their_data = (
+            "MNIST" in produced["data"]
+            or "ADBench" in produced["data"]
+            or self.name in DIGITS_BENCHMARKS
+        )
         return not (self.args.no_save or produced["smoke"] or not on_their_data)
 
     def save(self, replaces_measurements=True):
@@ -261,7 +265,7 @@ def _public_argv(argv):
         elif item == "--save":
             skip = True
         elif not item.startswith("--save="):
-            if out and out[-1] == "--mnist" and Path(item).is_absolute():
+            if out and out[-1] in ("--mnist", "--data") and Path(item).is_absolute():
                 item = os.path.relpath(item, Path(__file__).parents[1])
             out.append(item)
     return out

@@ -135,11 +135,18 @@ def curves_figure(curves, path, ylabel, title, scale=1.0):
     _save(figure, path)
 
 
-def ratio_bars(rows, path):
-    """Grouped horizontal bars: time / hand-written loop per contender, one group per batch."""
+def ratio_bars(
+    rows,
+    path,
+    group_label="batch {}",
+    xlabel="fit time / hand-written PyTorch loop (lower is faster)",
+):
+    """Grouped horizontal bars: a time ratio per contender, one group per batch (or table)."""
     import numpy as np
 
-    batches = sorted({row[0] for row in rows})
+    batches = list(dict.fromkeys(row[0] for row in rows))
+    if all(isinstance(batch, int) for batch in batches):
+        batches.sort()
     contenders = list(dict.fromkeys(row[1] for row in rows))
     figure, axes = _axes(height=1.0 + 0.5 * len(contenders))
     height = 0.8 / len(batches)
@@ -154,13 +161,13 @@ def ratio_bars(rows, path):
             height=height * 0.9,
             color=[colour(c) for c in contenders],
             alpha=shades[i],
-            label=f"batch {batch}",
+            label=group_label.format(batch),
         )
         axes.bar_label(bars, [f"{v:.2f}x" for v in values], fontsize=7, padding=2)
     axes.axvline(1.0, color="#333333", linewidth=1)
     axes.set_yticks(np.arange(len(contenders)), contenders, fontsize=8)
     axes.invert_yaxis()
-    axes.set_xlabel("fit time / hand-written PyTorch loop (lower is faster)")
+    axes.set_xlabel(xlabel)
     axes.set_xlim(0, max(row[2] for row in rows) * 1.18)
     axes.legend(fontsize=8, frameon=False, loc="lower right")
     _save(figure, path)
@@ -362,6 +369,28 @@ def quality(result, out):
     return text, [], ["quality", "target"]
 
 
+def tables(result, out):
+    rows, values = result["tables"]["fit_times"]["rows"], result["values"]
+    ratio_bars(
+        [(row[0], row[2], row[5]) for row in rows],
+        out / "tables_ratios.png",
+        group_label="{}",
+        xlabel="fit CPU time / MLPRegressor's (lower is faster)",
+    )
+    ours = [row for row in rows if row[2] == "sklearn_ae"]
+    text = (
+        f"{values['epochs']}-epoch fits at batch {values['batch_size']}, one thread: "
+        "sklearn_ae's fit time against MLPRegressor's "
+        + ", ".join(f"{row[5]:.2f}x on {row[0]}" for row in ours)
+        + "; against the hand-written loop "
+        + ", ".join(f"{row[4]:.2f}x" for row in ours)
+        + "."
+    )
+    if values.get("pyod_note"):
+        text += f" pyod was not measured: {values['pyod_note']}."
+    return text, ["tables_ratios.png"], ["fit_times"]
+
+
 def gpu(result, out):
     if "skipped" in result["values"]:
         return f"Not measured: {result['values']['skipped']}.", [], []
@@ -379,6 +408,7 @@ def tables_only(*keys):
 
 SECTIONS = {
     "overhead": overhead,
+    "tables": tables,
     "conv": conv,
     "vae": vae,
     "impute": impute,

@@ -10,6 +10,7 @@ import functools
 import math
 import sys
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PassthroughScoring
@@ -21,6 +22,31 @@ _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torc
 # PyTorch's fused Adam took a hand-written loop's fit from 0.63 s to 0.56 s on
 # a 784-128-64-32 MNIST autoencoder on one CPU thread.
 _FUSED = {"adam", "adamw"}
+
+
+# Callback methods skorch calls for every batch.
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+
+
+def _unhooked_step(optimizer):
+    """``optimizer.step`` without torch's profiling wrapper when no step hook is set.
+
+    The wrapper (a profiler record and the hook loops) cost 5 % of a small
+    network's step; with a hook registered, globally or on this optimizer, the
+    wrapped step runs so that the hook is called.
+    """
+    from torch.optim import optimizer as module
+
+    wrapped = getattr(type(optimizer).step, "__wrapped__", None)
+    hooks = (
+        getattr(module, "_global_optimizer_pre_hooks", None),
+        getattr(module, "_global_optimizer_post_hooks", None),
+        getattr(optimizer, "_optimizer_step_pre_hooks", None),
+        getattr(optimizer, "_optimizer_step_post_hooks", None),
+    )
+    if wrapped is None or any(h is None or len(h) for h in hooks):
+        return optimizer.step
+    return functools.partial(wrapped, optimizer)
 
 
 class ModuleCriterion:
@@ -130,7 +156,7 @@ class ConvergenceMonitor(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         epoch = len(net.history)
-        loss = net.history[-1, "train_loss"]
+        loss = net.history[-1]["train_loss"]  # a plain lookup: skorch's slicing is slow
         accelerator = getattr(net, "accelerator", None)
         if accelerator is not None and accelerator.num_processes > 1:
             # Every process must take the same stopping decision.
@@ -173,6 +199,34 @@ class ConvergenceMonitor(Callback):
             net.plain_module().load_state_dict(self.best_state_)
         # Keep neither a second copy of the weights nor the validation data.
         self.best_state_ = self.validation_X = None
+
+
+class EpochLoss(PassthroughScoring):
+    """skorch's ``PassthroughScoring`` of the training loss, reading the epoch's
+    batches as a plain list: skorch's history slicing took a quarter of an
+    epoch of one batch. The same weighted mean, the same history entries."""
+
+    def __init__(self):
+        super().__init__(name="train_loss", on_train=True)
+
+    def get_avg_score(self, history):
+        batches = history[-1]["batches"]
+        return np.average(
+            [batch["train_loss"] for batch in batches],
+            weights=[batch["train_batch_size"] for batch in batches],
+        )
+
+    def on_epoch_end(self, net, **kwargs):
+        history = net.history
+        batches = history[-1]["batches"]
+        if not batches or any(self.name not in batch for batch in batches):
+            return
+        score = self.get_avg_score(history)
+        is_best = self._is_best_score(score)
+        if is_best:
+            self.best_score_ = score
+        history.record(self.name, score)
+        history.record(self.name + "_best", bool(is_best))
 
 
 class EpochLog(Callback):
@@ -243,7 +297,7 @@ class AutoencoderNet(NeuralNet):
     def _default_callbacks(self):
         callbacks = [
             ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("train_loss", EpochLoss()),
         ]
         if self.monitor is not None:
             callbacks.append(("convergence", self.monitor))
@@ -305,6 +359,32 @@ class AutoencoderNet(NeuralNet):
             loss = loss + self.penalty(self.plain_module(), X, code, self.generator)
         return loss
 
+    def _listens_per_batch(self):
+        return any(
+            getattr(type(callback), hook) is not getattr(Callback, hook)
+            for _, callback in self.callbacks_
+            for hook in _BATCH_HOOKS
+        )
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # skorch notifies every callback three times a batch and steps through
+        # a closure: on a 6-64-3-64-6 network that was a quarter of the step's
+        # time. When no callback listens per batch, this loop does the same
+        # work (the same operations in the same order, the same history).
+        if iterator is None or not training or self._listens_per_batch():
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        optimizer, batches = self.optimizer_, self.history[-1]["batches"]
+        loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
+        step = _unhooked_step(optimizer)
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        for batch in iterator:
+            for param in params:  # zero_grad(set_to_none=True), without its profiler record
+                param.grad = None
+            loss = self.train_step_single(batch)["loss"]
+            step()
+            batches.append({loss_key: loss.item(), size_key: len(batch[0])})
+        self.history.record(prefix + "_batch_count", len(batches))
+
     def _stopped_by_early_stopping(self):
         return any(
             isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience for _, cb in self.callbacks_
@@ -352,6 +432,8 @@ def _accelerated_net_class():
         """``AutoencoderNet`` trained data-parallel through Hugging Face Accelerate."""
 
         train_step_single = AutoencoderNet.train_step_single  # keeps the corruption
+        # Accelerate's own step (gradient accumulation, synchronisation).
+        run_single_epoch = NeuralNet.run_single_epoch
 
         def backward(self, loss):
             self.accelerator.backward(loss)

@@ -48,6 +48,50 @@ ACTIVATIONS = {
 }
 
 
+# Layers called as the function their ``forward`` calls: the module call
+# (``_call_impl`` and ``forward``) of the eight layers of a 6-64-3-64-6 network
+# was 7 % of its training step.
+_AS_FUNCTIONS = {
+    nn.Linear: lambda layer, x: F.linear(x, layer.weight, layer.bias),
+    nn.ReLU: lambda layer, x: torch.relu(x),
+    nn.Tanh: lambda layer, x: torch.tanh(x),
+    nn.Sigmoid: lambda layer, x: torch.sigmoid(x),
+    nn.Identity: lambda layer, x: x,
+}
+_GLOBAL_HOOKS = tuple(
+    getattr(torch.nn.modules.module, name, {})
+    for name in (
+        "_global_forward_hooks",
+        "_global_forward_pre_hooks",
+        "_global_backward_hooks",
+        "_global_backward_pre_hooks",
+    )
+)
+
+
+def _hooked(module):
+    return bool(
+        module._forward_hooks
+        or module._forward_pre_hooks
+        or module._backward_hooks
+        or module._backward_pre_hooks
+    )
+
+
+def run_layers(sequence, x):
+    """``sequence(x)``, with plain layers called as functions (the same operations).
+
+    Any layer, or the sequence, with a hook (or any global module hook) is
+    called as a module, so hooks still run.
+    """
+    if any(_GLOBAL_HOOKS) or _hooked(sequence):
+        return sequence(x)
+    for layer in sequence:
+        call = _AS_FUNCTIONS.get(type(layer))
+        x = layer(x) if call is None or _hooked(layer) else call(layer, x)
+    return x
+
+
 class TopK(nn.Module):
     """Keep the ``k`` largest entries of each row and zero the rest (k-sparse code)."""
 
@@ -115,10 +159,10 @@ class AutoencoderModule(nn.Module):
 
     # Kinds with ``self.encoder`` and ``self.decoder`` sequences share these.
     def encode(self, x):
-        return self.encoder(x)
+        return run_layers(self.encoder, x)
 
     def decode(self, h):
-        return self.decoder(h)
+        return run_layers(self.decoder, h)
 
     def forward(self, x, generator=None):
         code = self.encode(x)
@@ -262,7 +306,7 @@ class DenseAutoencoder(AutoencoderModule):
     # ------------------------------------------------------------- the maps
     def decode(self, h):
         if not self.tied_weights:
-            return self.decoder(h)
+            return run_layers(self.decoder, h)
         linears = self.encoder_linears()[::-1]
         for i, (lin, bias) in enumerate(zip(linears, self.decoder_biases, strict=True)):
             h = F.linear(h, lin.weight.T, bias)
@@ -457,7 +501,7 @@ class VariationalAutoencoder(AutoencoderModule):
         return copy.deepcopy(nn.Sequential(*self.trunk, self.mean_head)).cpu().train()
 
     def posterior(self, x):
-        hidden = self.trunk(x)
+        hidden = run_layers(self.trunk, x)
         return self.mean_head(hidden), self.log_variance_head(hidden)
 
     def encode(self, x):

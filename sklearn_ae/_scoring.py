@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 import torch
+from torch.autograd import forward_ad
 
 from ._data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from ._inference import decode, load_forward_mode, squared_error
@@ -203,6 +204,20 @@ def with_mask(X, observed):
     return np.hstack([dense, mask])
 
 
+def decoder_jacobian(module, code, loss):
+    """The (d, k) Jacobian of ``decode`` in data space at one ``code`` (1, k).
+
+    Forward mode, all k directions in one batched pass of dual numbers: the
+    same values as ``torch.func.jacfwd``, without its per-call transform
+    set-up, which was a fifth of a small table's fit.
+    """
+    k = code.shape[1]
+    with _FORWARD_MODE_LOCK, torch.no_grad(), forward_ad.dual_level():
+        tangents = torch.eye(k, dtype=code.dtype, device=code.device)
+        dual = forward_ad.make_dual(code.expand(k, k).clone(), tangents)
+        return forward_ad.unpack_dual(decode(module, dual, loss)).tangent.T
+
+
 class _ScoringMixin:
     """``score``, ``score_samples`` and ``reconstruction_error`` of the estimators."""
 
@@ -245,9 +260,8 @@ class _ScoringMixin:
         moments.update(X, codes, residuals)
         mean = moments.code_mean_and_covariance()[0]
         mean_code = to_tensor(mean[None], self.device_, dtype)
-        with _FORWARD_MODE_LOCK:  # k forward passes, where reverse mode needs d
-            jacobian = torch.func.jacfwd(lambda h: decode(module, h, loss))(mean_code)
-        jacobian = jacobian[0, :, 0, :].detach().cpu().numpy().astype(np.float64)  # (d, k)
+        jacobian = decoder_jacobian(module, mean_code, loss)
+        jacobian = jacobian.detach().cpu().numpy().astype(np.float64)  # (d, k)
         self.code_mean_, self.code_covariance_, self.noise_variance_ = fit_latent_gaussian(
             moments, jacobian
         )
