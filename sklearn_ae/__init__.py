@@ -4,6 +4,7 @@ from . import metrics
 from ._autoencoder import AutoencoderTransformer
 from ._contractive import ContractiveAE
 from ._denoising import DenoisingAE
+from ._detector import AutoencoderOutlierDetector
 from ._hashing import HammingIndex, hamming_neighbors, hamming_radius_neighbors
 from ._imputer import AutoencoderImputer
 from ._persistence import load_estimator as _load_estimator
@@ -41,6 +42,7 @@ def load(path, device=None):
 
 __all__ = [
     "AutoencoderImputer",
+    "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
     "ContractiveAE",
     "DenoisingAE",

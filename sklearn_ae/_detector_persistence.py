@@ -1,0 +1,125 @@
+"""``save`` / ``load`` of AutoencoderOutlierDetector: JSON, safetensors and one
+directory per fitted autoencoder, validated on load and never unpickled."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import save_file
+from sklearn.base import clone
+
+from . import _persistence
+from ._persistence import FORMAT, FORMAT_VERSION
+
+_JSON, _WEIGHTS, _ESTIMATOR = "estimator.json", "weights.safetensors", "estimator_{}"
+_ARRAYS = ("mean_", "scale_", "noise_variances_", "code_means_", "code_covariances_")
+
+
+def save_detector(detector, path):
+    params = detector.get_params(deep=False)
+    params["random_state"] = _persistence._encode_random_state(params["random_state"])
+    # The template is rebuilt from the first fitted estimator's parameters on load.
+    params["estimator"] = None if params["estimator"] is None else "fitted estimator_0"
+    fitted = {
+        "n_features_in_": int(detector.n_features_in_),
+        "n_estimators_": len(detector.estimators_),
+        "offset_": float(detector.offset_),
+    }
+    if hasattr(detector, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(n) for n in detector.feature_names_in_]
+    arrays = {name: np.ascontiguousarray(getattr(detector, name), np.float64) for name in _ARRAYS}
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "class": type(detector).__name__,
+        "params": params,
+        "fitted": fitted,
+        "versions": _persistence._versions(),
+        "tensors": {name: list(array.shape) for name, array in arrays.items()},
+    }
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / _JSON).write_text(json.dumps(document, indent=2))
+    copy = _persistence._canonical({"class": document["class"], "fitted": fitted})
+    save_file(arrays, str(path / _WEIGHTS), metadata={_persistence._COPY_KEY: copy})
+    for i, estimator in enumerate(detector.estimators_):
+        _persistence.save_estimator(estimator, path / _ESTIMATOR.format(i))
+
+
+def _invalid(path, problem):
+    return ValueError(f"{path / _JSON} holds invalid parameters or attributes: {problem}")
+
+
+def load_detector(path, document, device=None):
+    from ._detector import AutoencoderOutlierDetector
+
+    path = Path(path)
+    _persistence._check_versions(document)
+    try:
+        params = dict(document["params"])
+        params["random_state"] = _persistence._decode_random_state(params["random_state"])
+        given = params.pop("estimator")
+        if given not in (None, "fitted estimator_0"):
+            raise ValueError(f"estimator={given!r}")
+        detector = AutoencoderOutlierDetector(**params)
+        detector._validate_params()
+        fitted = dict(document["fitted"])
+        n_features, n_estimators = fitted["n_features_in_"], fitted["n_estimators_"]
+        for name, value in (("n_features_in_", n_features), ("n_estimators_", n_estimators)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r}")
+        offset = fitted["offset_"]
+        if isinstance(offset, bool) or not isinstance(offset, (int, float)):
+            raise ValueError(f"offset_={offset!r}")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _invalid(path, error) from error
+    shapes, metadata = _persistence._header(path / _WEIGHTS)
+    try:
+        copy = json.loads(metadata[_persistence._COPY_KEY])
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path / _WEIGHTS} lacks the model's copy ({error}).") from error
+    if copy != {"class": document["class"], "fitted": fitted}:
+        raise ValueError(
+            f"{path / _JSON} does not match the copy in {path / _WEIGHTS}: the directory "
+            "was edited. Save the model again."
+        )
+    k = shapes.get("code_means_", (0, 0))[-1]
+    expected = {
+        "mean_": (n_features,),
+        "scale_": (n_features,),
+        "noise_variances_": (n_estimators, n_features),
+        "code_means_": (n_estimators, k),
+        "code_covariances_": (n_estimators, k, k),
+    }
+    if shapes != expected:
+        raise ValueError(f"{path / _WEIGHTS} does not hold the detector's arrays: {shapes}.")
+    with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
+        arrays = {name: file.get_tensor(name) for name in _ARRAYS}
+    if not all(np.isfinite(a).all() for a in arrays.values()) or (arrays["scale_"] <= 0).any():
+        raise ValueError(f"{path / _WEIGHTS}: arrays must be finite and scale_ positive.")
+    if (arrays["noise_variances_"] <= 0).any():
+        raise ValueError(f"{path / _WEIGHTS}: noise_variances_ must be positive.")
+    estimators = [
+        _persistence.load_estimator(path / _ESTIMATOR.format(i), device=device)
+        for i in range(n_estimators)
+    ]
+    if any(est.n_features_in_ != n_features or est.n_components_ != k for est in estimators):
+        raise ValueError(f"{path}: an estimator does not map {n_features} features to {k}.")
+    if given is not None:
+        detector.set_params(estimator=clone(estimators[0]))
+    detector.n_features_in_ = n_features
+    if "feature_names_in_" in fitted:
+        names = fitted["feature_names_in_"]
+        if len(names) != n_features or not all(isinstance(n, str) for n in names):
+            raise _invalid(path, "feature_names_in_")
+        detector.feature_names_in_ = np.asarray(names, dtype=object)
+    for name in _ARRAYS:
+        setattr(detector, name, arrays[name])
+    detector.offset_ = float(offset)
+    detector.estimators_ = estimators
+    detector.estimator_ = estimators[0]
+    return detector
+
+
+_persistence.LOADERS["AutoencoderOutlierDetector"] = load_detector

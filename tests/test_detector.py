@@ -1,0 +1,197 @@
+"""AutoencoderOutlierDetector: scikit-learn's outlier-detector contract, scores, explanations."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sklearn_ae
+from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, VariationalAE
+from sklearn_ae._detector import _best_codes, _gaussian_log_density
+
+
+def _quiet(detector, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return detector.fit(X)
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    """Benign tumours to train on; the malignant ones are the anomalies."""
+    X, y = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(0)
+    benign, malignant = X[y == 1], X[y == 0]
+    order = rng.permutation(len(benign))
+    train, test_benign = benign[order[:250]], benign[order[250:]]
+    test = np.vstack([test_benign, malignant[:40]])
+    labels = np.r_[np.zeros(len(test_benign)), np.ones(40)]
+    return train, test, labels
+
+
+@pytest.fixture(scope="module")
+def fitted(cancer):
+    return _quiet(AutoencoderOutlierDetector(random_state=0), cancer[0])
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    [
+        AutoencoderOutlierDetector(n_estimators=1, random_state=0),
+        AutoencoderOutlierDetector(
+            VariationalAE(2, hidden_layer_sizes=(8,), max_epochs=5), n_estimators=1, random_state=0
+        ),
+    ]
+)
+def test_scikit_learn_outlier_detector_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+def test_the_outlier_detector_contract_holds(fitted, cancer):
+    train, test, labels = cancer
+    scores = fitted.score_samples(test)
+    np.testing.assert_allclose(fitted.decision_function(test), scores - fitted.offset_)
+    np.testing.assert_array_equal(
+        fitted.predict(test), np.where(fitted.decision_function(test) < 0, -1, 1)
+    )
+    # Malignant tumours, never seen, score as less likely than benign ones.
+    assert roc_auc_score(labels, -scores) > 0.9
+    assert len(fitted.estimators_) == 1 and fitted.estimator_ is fitted.estimators_[0]
+
+
+def test_contamination_sets_the_share_of_flagged_training_rows(cancer):
+    train = cancer[0]
+    detector = _quiet(
+        AutoencoderOutlierDetector(contamination=0.1, n_estimators=1, random_state=0), train
+    )
+    assert np.mean(detector.predict(train) == -1) == pytest.approx(0.1, abs=0.01)
+    labels = _quiet(
+        AutoencoderOutlierDetector(contamination=0.1, n_estimators=1, random_state=0), train
+    ).fit_predict(train)
+    np.testing.assert_array_equal(labels, detector.predict(train))
+
+
+def test_the_likelihood_is_a_density_in_the_units_of_x(cancer):
+    train = cancer[0]
+    detector = _quiet(AutoencoderOutlierDetector(random_state=0), train)
+    # Rescaling a feature by 1000 lowers the density by log(1000), nothing else.
+    scaled = train * np.r_[1000.0, np.ones(train.shape[1] - 1)]
+    rescaled = _quiet(AutoencoderOutlierDetector(random_state=0), scaled)
+    np.testing.assert_allclose(
+        rescaled.score_samples(scaled[:10]),
+        detector.score_samples(train[:10]) - np.log(1000.0),
+        rtol=1e-4,
+    )
+
+
+def test_feature_scores_add_up_to_the_reconstruction_score(cancer):
+    train, test, _ = cancer
+    detector = _quiet(
+        AutoencoderOutlierDetector(score="reconstruction", n_estimators=2, random_state=0), train
+    )
+    per_feature = detector.feature_scores(test)
+    assert per_feature.shape == test.shape and (per_feature >= 0).all()
+    np.testing.assert_allclose(per_feature.sum(1), -detector.score_samples(test), rtol=1e-5)
+
+
+def test_likelihood_feature_scores_explain_the_row_at_its_best_code(fitted, cancer):
+    # Feature scores are the observation terms of -log p(x, h) at the code h that
+    # explains the row best, so together with that code's log-density they give
+    # a joint density at least the score's (taken at the encoder's code).
+    test = cancer[1][:20]
+    Z = (test - fitted.mean_) / fitted.scale_
+    est, density = fitted.estimator_, (fitted.code_means_[0], fitted.code_covariances_[0])
+    noise = fitted.noise_variances_[0]
+    at_encoder = (
+        -((Z - est.reconstruct(Z)) ** 2 / (2 * noise) + 0.5 * np.log(2 * np.pi * noise)).sum(1)
+        + _gaussian_log_density(est.transform(Z), *density)
+        - np.log(fitted.scale_).sum()
+    )
+    np.testing.assert_allclose(at_encoder, fitted.score_samples(test), rtol=1e-6)
+    best = _best_codes(est, Z, np.ones(Z.shape, bool), noise, *density)[0]
+    at_best = -fitted.feature_scores(test).sum(1) + _gaussian_log_density(best, *density)
+    assert np.all(at_best - np.log(fitted.scale_).sum() >= fitted.score_samples(test) - 1e-6)
+
+
+def test_feature_scores_find_the_features_that_break_the_correlations():
+    # 20 features from 4 factors; each anomaly moves 2 features off the structure,
+    # each alone within its normal range.
+    rng = np.random.default_rng(0)
+    loadings = rng.normal(size=(4, 20))
+    normal = rng.normal(size=(2000, 4)) @ loadings + 0.1 * rng.normal(size=(2000, 20))
+    anomalies = rng.normal(size=(100, 4)) @ loadings + 0.1 * rng.normal(size=(100, 20))
+    planted = np.array([rng.choice(20, 2, replace=False) for _ in range(100)])
+    spread = normal.std(0)
+    for row, pair in zip(anomalies, planted, strict=True):
+        row[pair] -= 1.5 * spread[pair] * np.sign(row[pair])  # towards the middle
+    detector = _quiet(AutoencoderOutlierDetector(random_state=0), normal)
+    top_two = np.argsort(-detector.feature_scores(anomalies), axis=1)[:, :2]
+    hits = [set(top) == set(pair) for top, pair in zip(top_two, planted, strict=True)]
+    assert np.mean(hits) >= 0.9
+    within = np.abs(anomalies - normal.mean(0)) <= 3 * spread  # each value looks normal
+    assert within[np.arange(100)[:, None], planted].all()
+
+
+def test_missing_entries_score_and_explain_without_their_features(fitted, cancer):
+    test = cancer[1][:10].copy()
+    test[:, 3] = np.nan
+    scores = fitted.score_samples(test)
+    assert np.isfinite(scores).all()
+    per_feature = fitted.feature_scores(test)
+    assert (per_feature[:, 3] == 0).all() and np.isfinite(per_feature).all()
+
+
+def test_image_rows_give_heat_maps(small_digits):
+    X = small_digits[0]
+    detector = _quiet(
+        AutoencoderOutlierDetector(
+            AutoencoderTransformer(4, image_shape=(8, 8), conv_channels=(4,), max_epochs=3),
+            n_estimators=1,
+            random_state=0,
+        ),
+        X,
+    )
+    assert detector.mean_.max() == 0 and detector.scale_.min() == 1  # images: not rescaled
+    heat = detector.feature_scores(X[:5]).reshape(-1, 8, 8)
+    assert heat.shape == (5, 8, 8) and np.isfinite(heat).all()
+
+
+@pytest.mark.parametrize("score", ["likelihood", "reconstruction"])
+def test_pickle_and_save_load_reproduce_every_output(fitted, cancer, score, tmp_path):
+    test = cancer[1][:30]
+    detector = fitted if score == "likelihood" else fitted.set_params(score=score)
+    try:
+        outputs = {
+            name: getattr(detector, name)(test)
+            for name in ("score_samples", "decision_function", "predict", "feature_scores")
+        }
+        detector.save(tmp_path / "detector")
+        for copy in (pickle.loads(pickle.dumps(detector)), sklearn_ae.load(tmp_path / "detector")):
+            for name, expected in outputs.items():
+                np.testing.assert_array_equal(getattr(copy, name)(test), expected)
+    finally:
+        fitted.set_params(score="likelihood")
+
+
+def test_skops_round_trip_reproduces_the_scores(fitted, cancer, tmp_path):
+    skops_io = pytest.importorskip("skops.io")
+    path = tmp_path / "detector.skops"
+    skops_io.dump(fitted, path)
+    untrusted = skops_io.get_untrusted_types(file=path)
+    assert all(name.startswith("sklearn_ae.") for name in untrusted)
+    loaded = skops_io.load(path, trusted=untrusted)
+    np.testing.assert_array_equal(loaded.score_samples(cancer[1]), fitted.score_samples(cancer[1]))
+
+
+def test_bad_parameters_are_refused_clearly(cancer):
+    with pytest.raises(ValueError, match="contamination"):
+        AutoencoderOutlierDetector(contamination=0.7).fit(cancer[0])
+    with pytest.raises(ValueError, match="score"):
+        AutoencoderOutlierDetector(score="distance").fit(cancer[0])
