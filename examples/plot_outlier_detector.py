@@ -63,7 +63,10 @@ order = np.argsort(-per_feature[0])[:8]
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharex=True)
 for ax, row, title in zip(
-    axes, per_feature, ("most abnormal test tumour (malignant)", "a typical benign tumour")
+    axes,
+    per_feature,
+    ("most abnormal test tumour (malignant)", "a typical benign tumour"),
+    strict=True,
 ):
     ax.barh(np.arange(8), row[order], color="#4c72b0")
     ax.set_yticks(np.arange(8), [data.feature_names[j] for j in order], fontsize=8)
