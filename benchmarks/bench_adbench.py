@@ -85,7 +85,9 @@ def contenders(with_pyod):
         "PCA likelihood": _negated(lambda X, seed: PCA(_k(X.shape[1]), random_state=seed)),
         OURS: _negated(lambda X, seed: AutoencoderOutlierDetector(random_state=seed)),
         "AutoencoderOutlierDetector (reconstruction)": _negated(
-            lambda X, seed: AutoencoderOutlierDetector(score="reconstruction", random_state=seed)
+            lambda X, seed: AutoencoderOutlierDetector(
+                anomaly_score="reconstruction", random_state=seed
+            )
         ),
         "AutoencoderTransformer likelihood": _negated(
             lambda X, seed: AutoencoderTransformer(_k(X.shape[1]), random_state=seed)

@@ -124,7 +124,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     estimator : sklearn_ae estimator or None, default=None
         The autoencoder to fit (cloned). None: an ``AutoencoderTransformer``
         sized for the table (see Notes).
-    score : {"likelihood", "reconstruction"}, default="likelihood"
+    anomaly_score : {"likelihood", "reconstruction"}, default="likelihood"
         "likelihood": ``log p(x, h)`` at the code ``h = f(x)`` the encoder
         gives the row, a Gaussian density of the code (fitted to the training
         codes) times an independent Gaussian of each feature around its
@@ -133,10 +133,10 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         reconstruction error of the scaled row.
     contamination : "auto" or float in (0, 0.5], default="auto"
         Which training rows are flagged, through ``offset_``: a float flags
-        that share of the training rows; "auto" flags training scores below
-        Tukey's lower fence, the first quartile minus three interquartile
-        ranges (about 1 row in 400,000 of a Gaussian; more where the scores
-        have a heavy lower tail).
+        that share of the training rows; "auto" flags scores below Tukey's lower
+        fence of the training scores, the first quartile minus 1.5
+        interquartile ranges (the box plot's rule: 0.35 % of a Gaussian, more
+        where the scores have a heavy lower tail).
     n_estimators : int, default=1
         Autoencoders fitted with different seeds; their scores are averaged.
         On ADBench's tables three did not beat one (mean ROC-AUC 0.784
@@ -193,7 +193,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "score_samples", "reconstruction_error"]), None],
-        "score": [StrOptions({"likelihood", "reconstruction"})],
+        "anomaly_score": [StrOptions({"likelihood", "reconstruction"})],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "scale": [StrOptions({"auto"}), "boolean"],
@@ -204,14 +204,14 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         self,
         estimator=None,
         *,
-        score="likelihood",
+        anomaly_score="likelihood",
         contamination="auto",
         n_estimators=1,
         scale="auto",
         random_state=None,
     ):
         self.estimator = estimator
-        self.score = score
+        self.anomaly_score = anomaly_score
         self.contamination = contamination
         self.n_estimators = n_estimators
         self.scale = scale
@@ -274,7 +274,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         scores = self._scores(Z)
         if self.contamination == "auto":
             q1, q3 = np.percentile(scores, [25, 75])
-            self.offset_ = float(q1 - 3.0 * (q3 - q1))
+            self.offset_ = float(q1 - 1.5 * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
         return self
@@ -292,7 +292,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         observed = ~np.isnan(Z)
         filled = np.where(observed, Z, 0.0)
         for i, estimator in enumerate(self.estimators_):
-            if self.score == "reconstruction":
+            if self.anomaly_score == "reconstruction":
                 squared = (filled - estimator.reconstruct(Z)) ** 2
                 yield np.where(observed, squared, 0.0), np.zeros(len(Z))
                 continue
@@ -310,7 +310,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         for per_feature, code_density in self._terms(Z):
             total += code_density - per_feature.sum(1)
         total /= len(self.estimators_)
-        if self.score == "likelihood":  # a density in the units of X
+        if self.anomaly_score == "likelihood":  # a density in the units of X
             total -= np.log(self.scale_).sum()
         return total
 
@@ -325,12 +325,12 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            With ``score="likelihood"``, ``log p(x, h)`` at the code ``h = f(x)``
+            With ``anomaly_score="likelihood"``, ``log p(x, h)`` at the code ``h = f(x)``
             the encoder gives the row: the Gaussian log-density of the code
             (fitted to the training codes) plus that of each observed feature
             around its reconstruction (variance fitted per feature to the
             training residuals), in the units of ``X``; with
-            ``score="reconstruction"``, minus the squared reconstruction error
+            ``anomaly_score="reconstruction"``, minus the squared reconstruction error
             of the scaled row. Averaged over the estimators.
         """
         check_is_fitted(self)
@@ -369,9 +369,9 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     def feature_scores(self, X):
         """How much each feature contributes to each row's anomaly score.
 
-        With ``score="reconstruction"``: the squared residual of each scaled
+        With ``anomaly_score="reconstruction"``: the squared residual of each scaled
         feature, ``(z_j - g(f(z))_j)^2``; a row's features sum to minus its
-        ``score_samples``. With ``score="likelihood"``: each feature's term of
+        ``score_samples``. With ``anomaly_score="likelihood"``: each feature's term of
         minus the observation log-density at the code the encoder gives the
         row, ``(z_j - g(f(z))_j)^2 / (2 s_j^2) + log(2 pi s_j^2) / 2`` with
         ``s_j^2`` the feature's ``noise_variances_``; a row's features sum to

@@ -94,7 +94,8 @@ def test_the_likelihood_is_a_density_in_the_units_of_x(cancer):
 def test_feature_scores_add_up_to_the_reconstruction_score(cancer):
     train, test, _ = cancer
     detector = _quiet(
-        AutoencoderOutlierDetector(score="reconstruction", n_estimators=2, random_state=0), train
+        AutoencoderOutlierDetector(anomaly_score="reconstruction", n_estimators=2, random_state=0),
+        train,
     )
     per_feature = detector.feature_scores(test)
     assert per_feature.shape == test.shape and (per_feature >= 0).all()
@@ -166,7 +167,7 @@ def test_image_rows_give_heat_maps(small_digits):
 @pytest.mark.parametrize("score", ["likelihood", "reconstruction"])
 def test_pickle_and_save_load_reproduce_every_output(fitted, cancer, score, tmp_path):
     test = cancer[1][:30]
-    detector = fitted if score == "likelihood" else fitted.set_params(score=score)
+    detector = fitted if score == "likelihood" else fitted.set_params(anomaly_score=score)
     try:
         outputs = {
             name: getattr(detector, name)(test)
@@ -177,7 +178,7 @@ def test_pickle_and_save_load_reproduce_every_output(fitted, cancer, score, tmp_
             for name, expected in outputs.items():
                 np.testing.assert_array_equal(getattr(copy, name)(test), expected)
     finally:
-        fitted.set_params(score="likelihood")
+        fitted.set_params(anomaly_score="likelihood")
 
 
 def test_skops_round_trip_reproduces_the_scores(fitted, cancer, tmp_path):
@@ -193,5 +194,5 @@ def test_skops_round_trip_reproduces_the_scores(fitted, cancer, tmp_path):
 def test_bad_parameters_are_refused_clearly(cancer):
     with pytest.raises(ValueError, match="contamination"):
         AutoencoderOutlierDetector(contamination=0.7).fit(cancer[0])
-    with pytest.raises(ValueError, match="score"):
-        AutoencoderOutlierDetector(score="distance").fit(cancer[0])
+    with pytest.raises(ValueError, match="anomaly_score"):
+        AutoencoderOutlierDetector(anomaly_score="distance").fit(cancer[0])
