@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PassthroughScoring
+from skorch.history import History
 
 from ._data import SliceLoader, TensorData, inference_batch_size
 from ._inference import link, squared_error
@@ -201,6 +202,21 @@ class ConvergenceMonitor(Callback):
         self.best_state_ = self.validation_X = None
 
 
+class PlainHistory(History):
+    """skorch's ``History`` with plain lookups for a plain index.
+
+    skorch resolves every index, ``history[-1]`` included, through its
+    column-selection parser: recording five values an epoch took a tenth of a
+    one-batch epoch. Tuple indices (``history[:, "train_loss"]``) still go
+    through skorch's parser.
+    """
+
+    def __getitem__(self, i):
+        if isinstance(i, int):
+            return list.__getitem__(self, i)
+        return super().__getitem__(i)
+
+
 class EpochLoss(PassthroughScoring):
     """skorch's ``PassthroughScoring`` of the training loss, reading the epoch's
     batches as a plain list: skorch's history slicing took a quarter of an
@@ -211,6 +227,9 @@ class EpochLoss(PassthroughScoring):
 
     def get_avg_score(self, history):
         batches = history[-1]["batches"]
+        if len(batches) == 1:  # numpy's weighted mean of one value, without numpy's overhead
+            weight = float(batches[0]["train_batch_size"])
+            return batches[0]["train_loss"] * weight / weight
         return np.average(
             [batch["train_loss"] for batch in batches],
             weights=[batch["train_batch_size"] for batch in batches],
@@ -306,7 +325,7 @@ class AutoencoderNet(NeuralNet):
         return callbacks
 
     def initialize_history(self):
-        super().initialize_history()
+        self.history_ = PlainHistory()
         for epoch in self.previous_history or ():
             self.history_.append(dict(epoch))
         return self
