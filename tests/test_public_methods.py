@@ -14,7 +14,7 @@ from _estimators import ESTIMATOR_CLASSES
 from sklearn.exceptions import ConvergenceWarning
 
 import sklearn_ae
-from sklearn_ae import AutoencoderImputer
+from sklearn_ae import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
 
 
 def _codes(est, X):
@@ -99,3 +99,34 @@ def test_every_public_method_of_the_imputer_answers(small_digits, tmp_path):
     assert imputer.get_metadata_routing() is not None
     imputer.save(tmp_path / "imputer")
     np.testing.assert_array_equal(sklearn_ae.load(tmp_path / "imputer").transform(X), filled)
+
+
+def test_every_public_method_of_the_outlier_detector_answers(small_digits, tmp_path):
+    X = small_digits[0][:120]
+    detector = AutoencoderOutlierDetector(
+        AutoencoderTransformer(3, hidden_layer_sizes=(16,), max_epochs=3), n_estimators=1
+    ).set_params(random_state=0)
+    assert _public_methods(AutoencoderOutlierDetector) == [
+        "decision_function",
+        "feature_scores",
+        "fit",
+        "fit_predict",
+        "get_metadata_routing",
+        "get_params",
+        "predict",
+        "save",
+        "score_samples",
+        "set_params",
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        labels = detector.fit_predict(X)
+        assert detector.fit(X) is detector
+    np.testing.assert_array_equal(detector.predict(X), labels)
+    scores = detector.score_samples(X)
+    np.testing.assert_allclose(detector.decision_function(X), scores - detector.offset_)
+    assert detector.feature_scores(X).shape == X.shape
+    assert detector.get_params()["random_state"] == 0
+    assert detector.get_metadata_routing() is not None
+    detector.save(tmp_path / "detector")
+    np.testing.assert_array_equal(sklearn_ae.load(tmp_path / "detector").score_samples(X), scores)
