@@ -140,6 +140,7 @@ def ratio_bars(
     path,
     group_label="batch {}",
     xlabel="fit time / hand-written PyTorch loop (lower is faster)",
+    legend_loc="lower right",
 ):
     """Grouped horizontal bars: a time ratio per contender, one group per batch (or table)."""
     import numpy as np
@@ -169,7 +170,7 @@ def ratio_bars(
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
     axes.set_xlim(0, max(row[2] for row in rows) * 1.18)
-    axes.legend(fontsize=8, frameon=False, loc="lower right")
+    axes.legend(fontsize=8, frameon=False, loc=legend_loc)
     _save(figure, path)
 
 
@@ -376,6 +377,7 @@ def tables(result, out):
         out / "tables_ratios.png",
         group_label="{}",
         xlabel="fit CPU time / MLPRegressor's (lower is faster)",
+        legend_loc="upper right",
     )
     ours = [row for row in rows if row[2] == "sklearn_ae"]
     text = (
