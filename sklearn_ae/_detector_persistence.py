@@ -1,16 +1,13 @@
 """``save`` / ``load`` of AutoencoderOutlierDetector: JSON, safetensors and one
 directory per fitted autoencoder, validated on load and never unpickled."""
 
-import json
 from pathlib import Path
 
 import numpy as np
 from safetensors import safe_open
-from safetensors.numpy import save_file
 from sklearn.base import clone
 
 from . import _persistence
-from ._persistence import FORMAT, FORMAT_VERSION
 
 _JSON, _WEIGHTS, _ESTIMATOR = "estimator.json", "weights.safetensors", "estimator_{}"
 _ARRAYS = ("mean_", "scale_", "noise_variances_", "code_means_", "code_covariances_")
@@ -29,20 +26,8 @@ def save_detector(detector, path):
     if hasattr(detector, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in detector.feature_names_in_]
     arrays = {name: np.ascontiguousarray(getattr(detector, name), np.float64) for name in _ARRAYS}
-    document = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "class": type(detector).__name__,
-        "params": params,
-        "fitted": fitted,
-        "versions": _persistence._versions(),
-        "tensors": {name: list(array.shape) for name, array in arrays.items()},
-    }
+    _persistence.save_wrapper(path, type(detector).__name__, params, fitted, arrays)
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / _JSON).write_text(json.dumps(document, indent=2))
-    copy = _persistence._canonical({"class": document["class"], "fitted": fitted})
-    save_file(arrays, str(path / _WEIGHTS), metadata={_persistence._COPY_KEY: copy})
     for i, estimator in enumerate(detector.estimators_):
         _persistence.save_estimator(estimator, path / _ESTIMATOR.format(i))
 
@@ -74,16 +59,7 @@ def load_detector(path, document, device=None):
             raise ValueError(f"offset_={offset!r}")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _invalid(path, error) from error
-    shapes, metadata = _persistence._header(path / _WEIGHTS)
-    try:
-        copy = json.loads(metadata[_persistence._COPY_KEY])
-    except (KeyError, TypeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path / _WEIGHTS} lacks the model's copy ({error}).") from error
-    if copy != {"class": document["class"], "fitted": fitted}:
-        raise ValueError(
-            f"{path / _JSON} does not match the copy in {path / _WEIGHTS}: the directory "
-            "was edited. Save the model again."
-        )
+    shapes = _persistence.wrapper_shapes(path, document, fitted)
     k = shapes.get("code_means_", (0, 0))[-1]
     expected = {
         "mean_": (n_features,),

@@ -8,17 +8,14 @@ validates every value against the others before anything is built; nothing
 in the files can run code.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
 from safetensors import safe_open
-from safetensors.numpy import save_file
 from sklearn.impute import MissingIndicator
 
 from . import _persistence
 from ._losses import LOSSES
-from ._persistence import FORMAT, FORMAT_VERSION
 
 _JSON, _WEIGHTS, _AUTOENCODER = "estimator.json", "weights.safetensors", "autoencoder"
 _ARRAYS = (
@@ -57,20 +54,8 @@ def save_imputer(imputer, path):
     arrays = {name: np.ascontiguousarray(getattr(imputer, name)) for name in _ARRAYS}
     for name in ("kept_features_", "constant_features_"):
         arrays[name] = arrays[name].astype(np.uint8)
-    document = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "class": type(imputer).__name__,
-        "params": params,
-        "fitted": fitted,
-        "versions": _persistence._versions(),
-        "tensors": {name: list(array.shape) for name, array in arrays.items()},
-    }
+    _persistence.save_wrapper(path, type(imputer).__name__, params, fitted, arrays)
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / _JSON).write_text(json.dumps(document, indent=2))
-    copy = _persistence._canonical({"class": document["class"], "fitted": fitted})
-    save_file(arrays, str(path / _WEIGHTS), metadata={_persistence._COPY_KEY: copy})
     _persistence.save_estimator(imputer.autoencoder_, path / _AUTOENCODER)
 
 
@@ -99,16 +84,7 @@ def load_imputer(path, document, device=None):
             raise ValueError(f"loss_={fitted['loss_']!r}")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _invalid(path, error) from error
-    shapes, metadata = _persistence._header(path / _WEIGHTS)
-    try:
-        copy = json.loads(metadata[_persistence._COPY_KEY])
-    except (KeyError, TypeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path / _WEIGHTS} lacks the model's copy ({error}).") from error
-    if copy != {"class": document["class"], "fitted": fitted}:
-        raise ValueError(
-            f"{path / _JSON} does not match the copy in {path / _WEIGHTS}: the directory "
-            "was edited. Save the model again."
-        )
+    shapes = _persistence.wrapper_shapes(path, document, fitted)
     if set(shapes) != set(_ARRAYS) or shapes["kept_features_"] != (n_features,):
         raise ValueError(f"{path / _WEIGHTS} does not hold the imputer's arrays: {shapes}.")
     with safe_open(str(path / _WEIGHTS), framework="numpy") as file:

@@ -132,22 +132,9 @@ def save_estimator(estimator, path):
         "settings": engine_settings(net),
         "fitted": fitted,
     }
-    document = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "class": model["class"],
-        "params": params,
-        "spec": model["spec"],
-        "settings": model["settings"],
-        "fitted": fitted,
-        "history": history,
-        "versions": _versions(),
-        "tensors": {name: list(array.shape) for name, array in tensors.items()},
-    }
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / _JSON).write_text(json.dumps(document, indent=2))
-    save_file(tensors, str(path / _WEIGHTS), metadata={_COPY_KEY: _canonical(model)})
+    fields = {"class": model["class"], "params": params, "spec": model["spec"]}
+    fields.update(settings=model["settings"], fitted=fitted, history=history)
+    _write(path, fields, tensors, copy=model)
 
 
 def _canonical(value):
@@ -370,6 +357,42 @@ def _check_tensors(tensors, path):
 # Loaders of saved classes that are not autoencoders (AutoencoderImputer), by
 # class name; filled by the modules that write them.
 LOADERS = {}
+
+
+def _write(path, fields, tensors, copy):
+    """``estimator.json`` (format, ``fields``, versions, tensor shapes) and
+    ``weights.safetensors`` holding ``tensors`` and the canonical ``copy``."""
+    document = {"format": FORMAT, "format_version": FORMAT_VERSION, **fields}
+    document["versions"] = _versions()
+    document["tensors"] = {name: list(array.shape) for name, array in tensors.items()}
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / _JSON).write_text(json.dumps(document, indent=2))
+    save_file(tensors, str(path / _WEIGHTS), metadata={_COPY_KEY: _canonical(copy)})
+
+
+def save_wrapper(path, name, params, fitted, arrays):
+    """Write a meta-estimator's ``estimator.json`` and ``weights.safetensors``
+    (its fitted arrays and a copy of its fitted values); its autoencoders go
+    in subdirectories, each saved by ``save_estimator``."""
+    fields = {"class": name, "params": params, "fitted": fitted}
+    _write(path, fields, arrays, copy={"class": name, "fitted": fitted})
+
+
+def wrapper_shapes(path, document, fitted):
+    """The tensor shapes of a meta-estimator's weights file, once its copy of the
+    fitted values is checked against ``estimator.json``."""
+    shapes, metadata = _header(path / _WEIGHTS)
+    try:
+        copy = json.loads(metadata[_COPY_KEY])
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path / _WEIGHTS} lacks the model's copy ({error}).") from error
+    if copy != {"class": document["class"], "fitted": fitted}:
+        raise ValueError(
+            f"{path / _JSON} does not match the copy in {path / _WEIGHTS}: the directory "
+            "was edited. Save the model again."
+        )
+    return shapes
 
 
 def load_estimator(path, device=None):

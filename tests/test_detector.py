@@ -198,3 +198,14 @@ def test_bad_parameters_are_refused_clearly(cancer):
         AutoencoderOutlierDetector(contamination=0.7).fit(cancer[0])
     with pytest.raises(ValueError, match="anomaly_score"):
         AutoencoderOutlierDetector(anomaly_score="distance").fit(cancer[0])
+
+
+def test_an_edited_saved_detector_is_refused(fitted, tmp_path):
+    import json
+
+    fitted.save(tmp_path / "detector")
+    document = json.loads((tmp_path / "detector" / "estimator.json").read_text())
+    document["fitted"]["offset_"] = -1e9  # flag nothing
+    (tmp_path / "detector" / "estimator.json").write_text(json.dumps(document))
+    with pytest.raises(ValueError, match="the directory was edited"):
+        sklearn_ae.load(tmp_path / "detector")
