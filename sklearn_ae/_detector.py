@@ -35,11 +35,12 @@ def _fit_densities(estimator, Z):
     """Per-feature noise variances (from the training residuals, observed entries
     only) and the Gaussian of the training codes."""
     observed = ~np.isnan(Z)
-    squared = np.where(observed, (np.where(observed, Z, 0.0) - estimator.reconstruct(Z)) ** 2, 0)
+    codes = estimator.transform(Z)  # decoded below: one completion and encoding, not two
+    reconstruction = estimator.inverse_transform(codes)
+    squared = np.where(observed, (np.where(observed, Z, 0.0) - reconstruction) ** 2, 0)
     noise = squared.sum(0) / np.maximum(observed.sum(0), 1)
     # A feature the network reproduces exactly would get an infinite density.
     noise = np.maximum(noise, 1e-6 * max(noise.mean(), 1e-12))
-    codes = estimator.transform(Z)
     covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if len(codes) > 1 else None
     k = codes.shape[1]
     if covariance is None or not np.isfinite(covariance).all():
@@ -305,7 +306,8 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             if best_codes:
                 codes, reconstruction = _best_codes(estimator, Z, observed, *density)
             else:
-                codes, reconstruction = estimator.transform(Z), estimator.reconstruct(Z)
+                codes = estimator.transform(Z)
+                reconstruction = estimator.inverse_transform(codes)
             noise = density[0]
             terms = (filled - reconstruction) ** 2 / (2 * noise) + 0.5 * np.log(2 * np.pi * noise)
             yield np.where(observed, terms, 0.0), _gaussian_log_density(codes, *density[1:])
