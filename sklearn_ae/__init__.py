@@ -1,6 +1,7 @@
 """Autoencoders as scikit-learn transformers, trained with PyTorch through skorch."""
 
 from . import metrics
+from ._adversarial import AdversarialAE
 from ._autoencoder import AutoencoderTransformer
 from ._contractive import ContractiveAE
 from ._denoising import DenoisingAE
@@ -41,6 +42,7 @@ def load(path, device=None):
 
 
 __all__ = [
+    "AdversarialAE",
     "AutoencoderImputer",
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",

@@ -84,6 +84,22 @@ class Penalty:
     def end_epoch(self, module, optimizer, generator):
         """Called after each training epoch, before the stopping rule; does nothing."""
 
+    def epoch_terms(self, train_loss):
+        """Values to record in the epoch's history row, from its ``train_loss``; none."""
+        return {}
+
+
+class PenaltyTerms(Callback):
+    """Records the penalty's ``epoch_terms`` in the history, once ``train_loss`` is there."""
+
+    def __init__(self, penalty):
+        self.penalty = penalty
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        for name, value in self.penalty.epoch_terms(row["train_loss"]).items():
+            net.history.record(name, value)
+
 
 def validation_metrics(module, X, loss, penalty=None, fill=None):
     """The training objective per element and the mean summed squared error on ``X``.
@@ -318,11 +334,26 @@ class AutoencoderNet(NeuralNet):
             ("epoch_timer", EpochTimer()),
             ("train_loss", EpochLoss()),
         ]
+        if self.penalty is not None and type(self.penalty).epoch_terms is not Penalty.epoch_terms:
+            callbacks.append(("penalty_terms", PenaltyTerms(self.penalty)))
         if self.monitor is not None:
             callbacks.append(("convergence", self.monitor))
         if self.verbose:
             callbacks.append(("epoch_log", EpochLog(self.verbose)))
         return callbacks
+
+    def get_all_learnable_params(self):
+        # A submodule with an optimizer of its own (an adversarial
+        # autoencoder's discriminator) is not the engine optimizer's to step.
+        module = self.plain_module()
+        own = {
+            id(param)
+            for name in getattr(module, "separately_trained", ())
+            for param in getattr(module, name).parameters()
+        }
+        for name, param in super().get_all_learnable_params():
+            if id(param) not in own:
+                yield name, param
 
     def initialize_history(self):
         self.history_ = PlainHistory()

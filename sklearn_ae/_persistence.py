@@ -51,7 +51,27 @@ _JSON_ATTRIBUTES = (
     "noise_variance_",
 )
 # Per-epoch history values kept by save (skorch's per-batch records are not).
-_HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "valid_loss_best", "valid_score", "dur")
+_HISTORY_KEYS = (
+    "epoch",
+    "train_loss",
+    "valid_loss",
+    "valid_loss_best",
+    "valid_score",
+    "dur",
+    # an AdversarialAE's game
+    "reconstruction_loss",
+    "discriminator_loss",
+    "generator_loss",
+)
+# Tuple parameters, written to JSON as lists.
+_TUPLE_PARAMETERS = (
+    "hidden_layer_sizes",
+    "conv_channels",
+    "image_shape",
+    "discriminator_layer_sizes",
+)
+# Kinds whose estimators sample, and keep the dtype of their samples.
+_SAMPLING_KINDS = ("variational", "adversarial")
 _SETTINGS_TYPES = {
     "optimizer": str,
     "lr": (int, float),
@@ -97,9 +117,12 @@ def save_estimator(estimator, path):
             "save, or use pickle or skops for estimators with callbacks."
         )
     params["random_state"] = _encode_random_state(params["random_state"])
-    for name in ("hidden_layer_sizes", "conv_channels", "image_shape"):
-        if params[name] is not None:
+    for name in _TUPLE_PARAMETERS:
+        if params.get(name) is not None:
             params[name] = [int(v) for v in np.asarray(params[name]).ravel()]
+    for name, value in params.items():
+        if isinstance(value, np.ndarray):  # an array parameter (an AdversarialAE's prior)
+            params[name] = value.tolist()
     params["device"] = str(params["device"])
     net = estimator.net_
     tensors = {
@@ -214,7 +237,7 @@ def _parse(document, path):
     _check_versions(document)
     try:
         params = dict(document["params"])
-        for name in ("hidden_layer_sizes", "conv_channels", "image_shape"):
+        for name in _TUPLE_PARAMETERS:
             if params.get(name) is not None:  # JSON has lists; the parameters were tuples
                 params[name] = tuple(params[name])
         params["random_state"] = _decode_random_state(params["random_state"])
@@ -305,7 +328,7 @@ def _check_fitted(fitted, spec, history, format_version):
         or not all(isinstance(n, str) for n in names)
     ):
         raise ValueError(f"feature_names_in_ must be {spec.n_features} strings")
-    if (spec.kind == "variational") != ("output_dtype_" in fitted) or fitted.get(
+    if (spec.kind in _SAMPLING_KINDS) != ("output_dtype_" in fitted) or fitted.get(
         "output_dtype_", "float32"
     ) not in ("float32", "float64"):
         raise ValueError(f"output_dtype_={fitted.get('output_dtype_')!r}")

@@ -281,6 +281,28 @@ class _ScoringMixin:
                 stacklevel=6,
             )
 
+    def _prior_draws(self, n_samples, random_state):
+        """Codes drawn from the model's code density (float64): for an
+        autoencoder, the Gaussian ``N(code_mean_, code_covariance_)`` of the score."""
+        rng = np.random.default_rng(seed_sequence(random_state))
+        return rng.multivariate_normal(
+            self.code_mean_, self.code_covariance_, size=n_samples, method="eigh"
+        )
+
+    def _code_draws(self, X, random_state):
+        """The codes of ``X`` as the model draws them (float64): ``transform``
+        for a deterministic encoder, a draw of ``q(h|x)`` for a Gaussian one."""
+        return self.transform(X).astype(np.float64)
+
+    def _posterior_draws(self, X, random_state):
+        """One draw of ``q(h|x) = N(mean, diag exp(log_variance))`` per row of ``X``,
+        for the modules with a ``posterior`` (Gaussian encoders)."""
+        X = self._validated(X)
+        rng = np.random.default_rng(seed_sequence(random_state))
+        moments = self._infer(lambda module, batch: torch.cat(module.posterior(batch), 1), X)
+        mean, log_variance = np.split(moments.astype(np.float64), 2, axis=1)
+        return mean + np.exp(0.5 * log_variance) * rng.standard_normal(mean.shape)
+
     def _log_likelihood(self, X, n_importance_samples):
         """Per-row estimates of ``log p(x)`` and their standard errors.
 

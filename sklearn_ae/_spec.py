@@ -7,7 +7,8 @@ change what a fitted model computes.
 """
 
 import dataclasses
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 from ._losses import LOSSES
 from ._modules import ACTIVATIONS, MODULE_KINDS
@@ -28,6 +29,14 @@ class NetworkSpec:
     k: int | None = None
     image_shape: tuple | None = None  # (channels, height, width) of a "conv" kind
     conv_channels: tuple = ()
+    # An "adversarial" kind's encoder ("deterministic" or "gaussian"), the
+    # hidden widths of its discriminator, and its prior: a mixture of
+    # isotropic Gaussians with these means (n_modes rows of n_components)
+    # and this standard deviation.
+    encoder: str = "deterministic"
+    discriminator_layer_sizes: tuple = ()
+    prior_means: tuple | None = None
+    prior_std: float | None = None
 
     # Spec fields that are not estimator parameters.
     DERIVED = ("kind", "n_features")
@@ -36,6 +45,9 @@ class NetworkSpec:
         fields = dataclasses.asdict(self)
         fields["hidden_layer_sizes"] = list(self.hidden_layer_sizes)
         fields["conv_channels"] = list(self.conv_channels)
+        fields["discriminator_layer_sizes"] = list(self.discriminator_layer_sizes)
+        if self.prior_means is not None:
+            fields["prior_means"] = [list(mean) for mean in self.prior_means]
         if self.image_shape is not None:
             fields["image_shape"] = list(self.image_shape)
         return fields
@@ -70,6 +82,9 @@ class NetworkSpec:
         fields = dict(fields)
         fields["hidden_layer_sizes"] = tuple(fields.get("hidden_layer_sizes", ()))
         fields["conv_channels"] = tuple(fields.get("conv_channels", ()))
+        fields["discriminator_layer_sizes"] = tuple(fields.get("discriminator_layer_sizes", ()))
+        if fields.get("prior_means") is not None:
+            fields["prior_means"] = tuple(tuple(mean) for mean in fields["prior_means"])
         if fields.get("image_shape") is not None:
             fields["image_shape"] = tuple(fields["image_shape"])
         spec = cls(**fields)
@@ -97,6 +112,7 @@ class NetworkSpec:
             problems.append(f"k={self.k!r}")
         if not all(positive_int(c) for c in self.conv_channels):
             problems.append(f"conv_channels={self.conv_channels!r}")
+        problems.extend(self._adversarial_problems(positive_int))
         if (
             self.kind == "conv"
             and self.image_shape is None
@@ -111,6 +127,35 @@ class NetworkSpec:
             problems.append(f"image_shape={self.image_shape!r} for n_features={self.n_features}")
         if problems:
             raise ValueError("invalid network specification: " + "; ".join(problems))
+
+    def _adversarial_problems(self, positive_int):
+        adversarial = self.kind == "adversarial"
+        if self.encoder not in ("deterministic", "gaussian") or (
+            self.encoder == "gaussian" and not adversarial
+        ):
+            yield f"encoder={self.encoder!r}"
+        sizes = self.discriminator_layer_sizes
+        if not all(positive_int(s) for s in sizes) or (bool(sizes) and not adversarial):
+            yield f"discriminator_layer_sizes={sizes!r}"
+        means, std = self.prior_means, self.prior_std
+        if not adversarial:
+            if means is not None or std is not None:
+                yield f"a prior for kind={self.kind!r}"
+            return
+        valid_means = (
+            isinstance(means, tuple)
+            and len(means) > 0
+            and all(
+                isinstance(mean, tuple)
+                and len(mean) == self.n_components
+                and all(isinstance(v, Real) and math.isfinite(v) for v in mean)
+                for mean in means
+            )
+        )
+        if not valid_means:
+            yield f"prior_means={means!r} for n_components={self.n_components}"
+        if not (isinstance(std, Real) and math.isfinite(std) and std > 0):
+            yield f"prior_std={std!r}"
 
     def check_continues(self, other, method):
         """Raise ValueError when ``other`` (from the current parameters) is not this

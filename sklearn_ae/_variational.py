@@ -324,6 +324,13 @@ class VariationalAE(_BaseAutoencoder):
         out, dtype = self._estimates(X, n_importance_samples, bernoulli=True)
         return out[:, 0].astype(dtype, copy=False)
 
+    def _prior_draws(self, n_samples, random_state):
+        rng = np.random.default_rng(seed_sequence(random_state))
+        return rng.standard_normal((n_samples, self.spec_.n_components))
+
+    def _code_draws(self, X, random_state):
+        return self._posterior_draws(X, random_state)
+
     def sample(self, n_samples=1, random_state=None):
         """Draw new samples from the prior through the decoder.
 

@@ -4,6 +4,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ae import (
+    AdversarialAE,
     AutoencoderTransformer,
     ContractiveAE,
     DenoisingAE,
@@ -29,6 +30,8 @@ ESTIMATORS = [
     _fast(ContractiveAE),
     _fast(ContractiveAE, jacobian_method="exact"),
     _fast(VariationalAE),
+    _fast(AdversarialAE),
+    _fast(AdversarialAE, encoder="gaussian", prior="circle"),
 ]
 
 
@@ -52,7 +55,9 @@ def test_every_documented_attribute_exists_after_fit(estimator, digits):
             assert hasattr(fitted, name), name
 
 
-@pytest.mark.parametrize("cls", [ContractiveAE, DenoisingAE, SparseAE, VariationalAE])
+@pytest.mark.parametrize(
+    "cls", [AdversarialAE, ContractiveAE, DenoisingAE, SparseAE, VariationalAE]
+)
 def test_every_estimator_takes_every_shared_parameter_with_its_default(cls):
     import inspect
 

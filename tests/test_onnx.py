@@ -11,6 +11,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ae import (
+    AdversarialAE,
     AutoencoderTransformer,
     ContractiveAE,
     DenoisingAE,
@@ -47,6 +48,8 @@ ESTIMATORS = [
     SparseAE(8, k=2, image_shape=(8, 8), conv_channels=(4,), hidden_layer_sizes=()),
     VariationalAE(4),
     VariationalAE(4, image_shape=(8, 8), conv_channels=(4,)),
+    AdversarialAE(4),
+    AdversarialAE(4, encoder="gaussian", image_shape=(8, 8), conv_channels=(4,)),
 ]
 
 

@@ -14,6 +14,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 import sklearn_ae
 from sklearn_ae import (
+    AdversarialAE,
     AutoencoderImputer,
     AutoencoderTransformer,
     ContractiveAE,
@@ -32,6 +33,10 @@ ESTIMATORS = [
     SparseAE(n_components=6, k=2, max_epochs=3, random_state=0),
     ContractiveAE(n_components=3, max_epochs=3, random_state=0),
     VariationalAE(n_components=3, max_epochs=3, random_state=0),
+    AdversarialAE(n_components=3, max_epochs=3, random_state=0),
+    AdversarialAE(
+        n_components=2, encoder="gaussian", prior=[[0, 1], [1, 0]], max_epochs=3, random_state=0
+    ),
 ]
 
 
