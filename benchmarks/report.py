@@ -470,9 +470,11 @@ def adversarial(result, out):
         f"After {values['epochs']} epochs, AdversarialAE against VariationalAE (means over the "
         f"seeds): prior MMD² {pair('prior MMD^2', '{:.4f}')}; two-sample accuracy of its "
         f"samples {pair('C2ST', '{:.3f}')} (the default, logistic regression) and "
-        f"{pair('C2ST 1-NN', '{:.3f}')} (1-nearest neighbour); held-out reconstruction "
-        f"error {pair('reconstruction error', '{:.2f}')} per image; log-likelihood "
-        f"{pair('log-likelihood', '{:.1f}')} nats. An AdversarialAE epoch costs "
+        f"{pair('C2ST 1-NN', '{:.3f}')} (1-nearest neighbour in pixel space, which favours "
+        "blurred samples); held-out reconstruction "
+        f"error {pair('reconstruction error', '{:.2f}')} per image; mean held-out "
+        f"log-likelihood {pair('log-likelihood', '{:.1f}')} nats (higher is better). "
+        "An AdversarialAE epoch costs "
         f"{values['epoch_ratio']:.2f}x an AutoencoderTransformer epoch of the same widths."
     )
     return text, ["adversarial_samples.png"], ["quality", "epoch_time"]
