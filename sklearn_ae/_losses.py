@@ -33,8 +33,11 @@ class ObservationModel:
     variational autoencoder fits per batch; ``discrete`` marks a density that is
     a probability of discrete values; ``fused_mean(output, target)``, where
     torch has one, is the criterion's mean in one kernel (faster on small
-    networks); ``description`` is its line in the
-    ``loss`` parameter's documentation.
+    networks), and ``fused_mean_gradient(output, target, grad)`` its gradient
+    with respect to ``output`` times ``grad``, computed as autograd computes
+    it (what lets a dense network train with its gradients written out, see
+    ``_dense_step``); ``description`` is its line in the ``loss``
+    parameter's documentation.
     """
 
     elementwise: Callable
@@ -47,6 +50,7 @@ class ObservationModel:
     has_scale: bool = False
     discrete: bool = False
     fused_mean: Callable | None = None
+    fused_mean_gradient: Callable | None = None
 
     def to_data(self, output):
         """The decoder's ``output`` in data space."""
@@ -93,6 +97,15 @@ def _bce(output, target):
     return F.binary_cross_entropy_with_logits(output, target, reduction="none")
 
 
+def _mse_gradient(output, target, grad):
+    return torch.ops.aten.mse_loss_backward(grad, output, target, 1)  # 1: mean
+
+
+def _bce_gradient(output, target, grad):
+    # autograd's formula for the mean of binary_cross_entropy_with_logits
+    return ((torch.sigmoid(output) - target) * grad).div_(output.numel())
+
+
 LOSSES = {
     "mse": ObservationModel(
         elementwise=_squared_error,
@@ -102,6 +115,7 @@ LOSSES = {
         description="squared error with a linear decoder output (a Gaussian).",
         has_scale=True,
         fused_mean=F.mse_loss,
+        fused_mean_gradient=_mse_gradient,
     ),
     "bce": ObservationModel(
         elementwise=_bce,
@@ -116,6 +130,7 @@ LOSSES = {
         domain_fix="scale X with MinMaxScaler or use loss='mse'",
         discrete=True,
         fused_mean=F.binary_cross_entropy_with_logits,
+        fused_mean_gradient=_bce_gradient,
     ),
 }
 
