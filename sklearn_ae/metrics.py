@@ -191,11 +191,13 @@ def prior_mmd(estimator, X, *, max_samples=2000, random_state=None):
     Examples
     --------
     >>> from sklearn.datasets import load_digits
-    >>> from sklearn_ae import VariationalAE
+    >>> from sklearn_ae import AdversarialAE
     >>> from sklearn_ae.metrics import prior_mmd
     >>> X = load_digits().data / 16
-    >>> vae = VariationalAE(2, loss="bce", max_epochs=3, random_state=0).fit(X[:1500])
-    >>> prior_mmd(vae, X[1500:], random_state=0) < 0.5
+    >>> params = dict(loss="bce", batch_size=64, max_epochs=20, random_state=0)
+    >>> game = AdversarialAE(2, **params).fit(X[:1000])
+    >>> no_game = AdversarialAE(2, adversarial_weight=0.0, **params).fit(X[:1000])
+    >>> prior_mmd(game, X[1500:], random_state=0) < prior_mmd(no_game, X[1500:], random_state=0)
     True
     """
     _check_generative(estimator, "prior_mmd")
