@@ -40,7 +40,8 @@ vae = VariationalAE(2, max_epochs=100, **shared).fit(X)
 # fill a disc around 0.
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 5))
-for ax, (name, model) in zip(axes, [("AdversarialAE, circle prior", aae), ("VariationalAE", vae)]):
+models = [("AdversarialAE, circle prior", aae), ("VariationalAE", vae)]
+for ax, (name, model) in zip(axes, models, strict=True):
     codes = model.transform(X)
     points = ax.scatter(codes[:, 0], codes[:, 1], c=y, cmap="tab10", s=6)
     ax.set_title(name)
@@ -64,7 +65,7 @@ def tile(images, rows, cols):
 
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 5))
-for ax, (name, model) in zip(axes, [("AdversarialAE", aae), ("VariationalAE", vae)]):
+for ax, (name, model) in zip(axes, [("AdversarialAE", aae), ("VariationalAE", vae)], strict=True):
     ax.imshow(tile(model.sample(36, random_state=0), 6, 6), cmap="gray_r")
     ax.set_title(f"36 digits sampled from the prior of {name}")
     ax.set_xticks([])

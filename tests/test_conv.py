@@ -15,7 +15,6 @@ from sklearn_ae import (
     AutoencoderTransformer,
     ContractiveAE,
     SparseAE,
-    VariationalAE,
 )
 
 CLASSES = ESTIMATOR_CLASSES
