@@ -54,6 +54,24 @@ def test_dense_step_trains_bit_identically_to_autograd(digits, monkeypatch, para
     np.testing.assert_array_equal(fast[2], slow[2])
 
 
+def _warm_and_streamed(X):
+    warm = AutoencoderTransformer(3, max_epochs=2, warm_start=True, random_state=0)
+    warm.fit(X).fit(X)
+    stream = AutoencoderTransformer(3, random_state=0)
+    for start in range(0, len(X), 100):
+        stream.partial_fit(X[start : start + 100])
+    return warm.transform(X), warm.loss_curve_, stream.transform(X), stream.loss_curve_
+
+
+def test_warm_starts_and_partial_fit_train_bit_identically_to_autograd(digits, monkeypatch):
+    X = digits[0][:400]
+    fast = _warm_and_streamed(X)
+    _autograd_only(monkeypatch)
+    slow = _warm_and_streamed(X)
+    for a, b in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_dense_step_and_direct_adam_run_where_they_apply(digits, monkeypatch):
     calls = {"dense": 0, "adam": 0}
     original_call = DenseStep.__call__
