@@ -28,8 +28,8 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 digits = load_digits()
 X, y = digits.data / 16.0, digits.target
 shared = dict(hidden_layer_sizes=(256, 128), loss="bce", batch_size=64, random_state=0)
-aae = AdversarialAE(2, prior="circle", max_epochs=100, **shared).fit(X)
-vae = VariationalAE(2, max_epochs=100, **shared).fit(X)
+aae = AdversarialAE(2, prior="circle", max_epochs=60, **shared).fit(X)
+vae = VariationalAE(2, max_epochs=60, **shared).fit(X)
 
 # %%
 # The codes of the digits
