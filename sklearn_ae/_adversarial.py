@@ -1,6 +1,6 @@
 """AdversarialAE: a discriminator makes the code distribution match a chosen prior."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ from ._base import _BaseAutoencoder
 from ._docs import Substitution
 from ._engine import Penalty
 from ._registry import register_estimator
-from ._validation import check_count, seed_sequence
+from ._validation import check_count, check_layer_sizes, seed_sequence
 
 # The "circle" prior: ten modes (the paper's figure, one per digit) on a
 # circle of this radius, ~5 standard deviations apart at prior_std=0.25.
@@ -288,12 +288,11 @@ default="normal"
 
     def _check_params(self, X):
         super()._check_params(X)
-        sizes = self.discriminator_layer_sizes
-        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
-            raise ValueError(
-                "discriminator_layer_sizes must be a tuple of positive integers, got "
-                f"{sizes!r}; use () for a logistic-regression discriminator."
-            )
+        check_layer_sizes(
+            self.discriminator_layer_sizes,
+            "discriminator_layer_sizes",
+            "use () for a logistic-regression discriminator",
+        )
         if self.encoder == "gaussian" and self.code_activation != "identity":
             raise ValueError(
                 f"encoder='gaussian' gives a Gaussian code, got code_activation="
@@ -324,7 +323,7 @@ default="normal"
             self.adversarial_weight,
             lr,
             self.spec_.n_features,
-            MixturePrior(self.spec_.prior_means, self.spec_.prior_std),
+            self._fitted_prior(),
             fused=self.optimizer in ("adam", "adamw"),
         )
 

@@ -7,9 +7,7 @@ it. The discriminator is trained by its own optimizer (see
 parameters listed by ``separately_trained`` alone.
 """
 
-import copy
 import dataclasses
-import math
 from itertools import pairwise
 
 import numpy as np
@@ -62,17 +60,6 @@ class MixturePrior:
         noise = rng.standard_normal((n_samples, self.means.shape[1]))
         return self.means[pick] + self.std * noise
 
-    def log_density(self, codes):
-        """``log p(h)`` of each row of ``codes`` (float64 numpy)."""
-        k = self.means.shape[1]
-        squared = ((codes[:, None, :] - self.means[None]) ** 2).sum(-1)
-        log_components = -0.5 * squared / self.std**2 - k * math.log(
-            self.std * math.sqrt(2 * math.pi)
-        )
-        top = log_components.max(1, keepdims=True)
-        total = np.log(np.exp(log_components - top).mean(1))
-        return top[:, 0] + total
-
 
 def circle_means(n_modes, n_components, radius):
     """``n_modes`` means evenly spaced on a circle of ``radius`` in the first two code
@@ -116,7 +103,6 @@ class AdversarialAutoencoder(AutoencoderModule):
         self._encoder_affine = (
             self._decoder_affine and not self.gaussian and spec.code_activation == "identity"
         )
-        self.prior = MixturePrior(spec.prior_means, spec.prior_std)
 
     @property
     def decoder_is_affine(self):
@@ -157,9 +143,6 @@ class AdversarialAutoencoder(AutoencoderModule):
                 narrowed.bias.copy_(last.bias[: self.n_components])
             encoder[index] = narrowed
         return encoder
-
-    def decoder_copy(self):
-        return copy.deepcopy(self.decoder).cpu().train()
 
     @torch.no_grad()
     def reset_parameters(self, generator):

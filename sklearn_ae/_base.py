@@ -6,7 +6,6 @@ and export read ``spec_`` and the trained net, never the current parameters.
 """
 
 import warnings
-from numbers import Integral
 
 import numpy as np
 from sklearn.base import (
@@ -32,6 +31,7 @@ from ._training import RunSettings, fresh_state, train, training_device, warn_if
 from ._validation import (
     FLOAT_DTYPES,
     check_image_shape,
+    check_layer_sizes,
     column_fill_values,
     is_plain_float_array,
     seed_sequence,
@@ -154,12 +154,11 @@ class _BaseAutoencoder(
 
     def _check_params(self, X):
         """Checks that involve several parameters or the data; raise ValueError."""
-        sizes = self.hidden_layer_sizes
-        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of positive integers, "
-                f"got {sizes!r}; use () for a single linear layer each way."
-            )
+        check_layer_sizes(
+            self.hidden_layer_sizes,
+            "hidden_layer_sizes",
+            "use () for a single linear layer each way",
+        )
         self._image_shape(X.shape[1], warn=True)  # raises for a width the images cannot have
         LOSSES[self.loss].check_data(self.loss, X)
 

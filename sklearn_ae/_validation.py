@@ -43,6 +43,13 @@ def with_fix(error):
     return error
 
 
+def check_layer_sizes(sizes, name, fix):
+    """Raise ValueError unless ``sizes`` holds positive integers only; ``fix`` says
+    what to pass instead."""
+    if not _positive_ints(sizes):
+        raise ValueError(f"{name} must be a tuple of positive integers, got {sizes!r}; {fix}.")
+
+
 def check_count(value, name, minimum=1):
     """``value`` as an int of at least ``minimum``, or an error naming ``name`` and the fix."""
     if isinstance(value, bool) or not isinstance(value, Integral):
