@@ -13,6 +13,7 @@ from ._autoencoder import AutoencoderTransformer
 from ._detector_persistence import save_detector
 from ._inference import decode
 from ._losses import LOSSES
+from ._robust import robust_gaussian, trimmed_mean_squares
 from ._validation import FLOAT_DTYPES, seed_sequence, with_fix
 
 
@@ -21,6 +22,14 @@ def default_estimator(n_samples, n_features):
     ``min(8, n_features // 2)`` units (at least 1), every other setting the
     package's default (one hidden layer of 128 units, at most 100 epochs)."""
     return AutoencoderTransformer(n_components=max(1, min(8, n_features // 2)))
+
+
+def auto_n_estimators(n_samples, n_features):
+    """``n_estimators="auto"``: ``ceil(10000 / n_samples)`` networks, fewer on
+    wide tables (at most ``ceil(2e6 / (n_samples * n_features))``), 1 to 10."""
+    by_rows = np.ceil(10_000 / n_samples)
+    by_cells = np.ceil(2_000_000 / (n_samples * n_features))
+    return int(np.clip(min(by_rows, by_cells), 1, 10))
 
 
 def _minmax(X):
@@ -32,21 +41,24 @@ def _minmax(X):
 
 
 def _fit_densities(estimator, Z):
-    """Per-feature noise variances (from the training residuals, observed entries
-    only) and the Gaussian of the training codes."""
+    """Per-feature noise variances and the Gaussian of the training codes, both
+    robust to the outliers among the training rows (``_robust``).
+
+    The variance of a feature is the mean of its squared training residuals
+    (observed entries only) without the largest tenth, where the outliers'
+    residuals are: untrimmed, they inflated exactly the variances of the
+    features the outliers break. The code density is the minimum covariance
+    determinant Gaussian: a cluster of outliers' codes no longer widens it.
+    """
     observed = ~np.isnan(Z)
     codes = estimator.transform(Z)  # decoded below: one completion and encoding, not two
     reconstruction = estimator.inverse_transform(codes)
-    squared = np.where(observed, (np.where(observed, Z, 0.0) - reconstruction) ** 2, 0)
-    noise = squared.sum(0) / np.maximum(observed.sum(0), 1)
+    squared = (np.where(observed, Z, 0.0) - reconstruction) ** 2
+    noise = trimmed_mean_squares(squared, observed)
     # A feature the network reproduces exactly would get an infinite density.
     noise = np.maximum(noise, 1e-6 * max(noise.mean(), 1e-12))
-    covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if len(codes) > 1 else None
-    k = codes.shape[1]
-    if covariance is None or not np.isfinite(covariance).all():
-        covariance = np.eye(k)
-    covariance = covariance + 1e-6 * max(np.trace(covariance) / k, 1e-12) * np.eye(k)
-    return noise, codes.mean(0), covariance
+    mean, covariance = robust_gaussian(codes)
+    return noise, mean, covariance
 
 
 def _joint_objective(optimizer, module, loss, h, x, mask, density):
@@ -263,7 +275,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         Z = self._scaled(X)
         n_estimators = self.n_estimators
         if n_estimators == "auto":
-            n_estimators = int(np.clip(np.ceil(10000 / len(X)), 1, 10))
+            n_estimators = auto_n_estimators(*X.shape)
         seeds = seed_sequence(self.random_state).generate_state(n_estimators)
         self.estimators_, densities = [], []
         for seed in seeds:
