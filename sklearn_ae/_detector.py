@@ -25,9 +25,9 @@ def default_estimator(n_samples, n_features):
 
 
 def auto_n_estimators(n_samples, n_features):
-    """``n_estimators="auto"``: ``ceil(10000 / n_samples)`` networks, fewer on
+    """``n_estimators="auto"``: ``round(10000 / n_samples)`` networks, fewer on
     wide tables (at most ``ceil(2e6 / (n_samples * n_features))``), 1 to 10."""
-    by_rows = np.ceil(10_000 / n_samples)
+    by_rows = np.round(10_000 / n_samples)
     by_cells = np.ceil(2_000_000 / (n_samples * n_features))
     return int(np.clip(min(by_rows, by_cells), 1, 10))
 
@@ -85,7 +85,7 @@ def _best_codes(estimator, Z, observed, noise, mean, covariance, iterations=30):
     the decoder's output). The encoder, trained for squared error, lets a
     row's abnormal features pull its code: from there the error spread over
     normal features too (planted pairs of abnormal features were the top two
-    feature scores of 75 % of the rows at the encoder's code, 97 % at the
+    feature scores of 85 % of the rows at the encoder's code, 98 % at the
     refined one).
     """
     module = estimator._fitted_module(np.float64)
@@ -139,11 +139,12 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         sized for the table (see Notes).
     anomaly_score : {"likelihood", "reconstruction"}, default="likelihood"
         "likelihood": ``log p(x, h)`` at the code ``h = f(x)`` the encoder
-        gives the row, a Gaussian density of the code (fitted to the training
-        codes) times an independent Gaussian of each feature around its
-        reconstruction, with a variance per feature (fitted to the training
-        residuals), in the units of ``X``. "reconstruction": minus the squared
-        reconstruction error of the scaled row.
+        gives the row, a Gaussian density of the code (fitted robustly to the
+        training codes) times an independent Gaussian of each feature around
+        its reconstruction, with a variance per feature (fitted robustly to the
+        training residuals; see Notes), in the units of ``X``.
+        "reconstruction": minus the squared reconstruction error of the
+        scaled row.
     contamination : "auto" or float in (0, 0.5], default="auto"
         Which training rows are flagged, through ``offset_``: a float flags
         that share of the training rows; "auto" flags scores below Tukey's lower
@@ -152,10 +153,13 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         where the scores have a heavy lower tail).
     n_estimators : "auto" or int, default="auto"
         Autoencoders fitted with different seeds; their scores are averaged.
-        "auto": ``ceil(10000 / n_samples)``, at most 10, so that small tables,
+        "auto": ``round(10000 / n_samples)``, 1 to 10, so that small tables,
         where one network's scores vary most with its seed, average several
         cheap networks (ADBench, seeds 0 and 1: mean ROC-AUC 0.780 against
-        0.770 for one network).
+        0.770 for one network); and at most ``ceil(2e6 / (n_samples *
+        n_features))``, so that a wide table, where each network is costly,
+        fits fewer (ADBench's InternetAds, 1,376 x 1,555: one network, 4 s,
+        instead of eight, 34 s).
     scale : "auto" or bool, default="auto"
         Scale each feature to [0, 1] by its training minimum and range before
         fitting (raw tables mix units; ADBench's protocol does the same).
@@ -176,9 +180,11 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     mean_, scale_ : ndarray of shape (n_features,)
         The scaling, ``(X - mean_) / scale_`` (0 and 1 when it is off).
     noise_variances_ : ndarray of shape (n_estimators, n_features)
-        Each estimator's variance of each feature around its reconstruction.
+        Each estimator's variance of each feature around its reconstruction:
+        the mean squared training residual without the largest tenth.
     code_means_, code_covariances_ : ndarray
-        Each estimator's Gaussian of the training codes.
+        Each estimator's Gaussian of the training codes: the minimum
+        covariance determinant estimate.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -193,6 +199,15 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     ADBench's 30 tables (seed 0) the per-feature noise variances lifted the
     mean ROC-AUC from 0.777 to 0.789; with one variance for every feature, a
     feature that is hard to reconstruct on every row drowned the others.
+    The training rows include the outliers, so both densities are fitted
+    robustly: a feature's noise variance leaves out its largest tenth of
+    squared residuals (the outliers' residuals otherwise inflate the
+    variances of exactly the features they break), and the code Gaussian is
+    the minimum covariance determinant estimate of the codes (Rousseeuw &
+    Van Driessen's concentration steps and reweighting, from the sample
+    estimate), which a cluster of outliers' codes does not widen. On
+    ADBench's 30 tables (seeds 0 and 1) the robust code Gaussian lifted the
+    mean ROC-AUC from 0.780 to 0.794 and the trimmed variances to 0.798.
     Missing entries (NaN) are allowed: they are filled as ``transform`` fills
     them and left out of the observation density (integrated out).
 

@@ -12,7 +12,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_ae
 from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, VariationalAE
-from sklearn_ae._detector import _best_codes, _gaussian_log_density
+from sklearn_ae._detector import _best_codes, _gaussian_log_density, auto_n_estimators
+from sklearn_ae._robust import robust_gaussian, trimmed_mean_squares
 
 
 def _quiet(detector, X):
@@ -140,6 +141,45 @@ def test_feature_scores_find_the_features_that_break_the_correlations():
     assert np.mean(hits) >= 0.9
     within = np.abs(anomalies - normal.mean(0)) <= 3 * spread  # each value looks normal
     assert within[np.arange(100)[:, None], planted].all()
+
+
+def test_outliers_among_the_training_rows_do_not_set_the_densities():
+    # A fifth of the training rows malignant: with the noise variances and
+    # the code Gaussian fitted to every row alike, ROC-AUC was 0.81.
+    X, y = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(0)
+    benign, malignant = X[y == 1][rng.permutation(357)], X[y == 0][rng.permutation(212)]
+    train = np.vstack([benign[:250], malignant[:62]])
+    test = np.vstack([benign[250:], malignant[62:122]])
+    detector = _quiet(AutoencoderOutlierDetector(random_state=0), train)
+    labels = np.r_[np.zeros(107), np.ones(60)]
+    assert roc_auc_score(labels, -detector.score_samples(test)) > 0.85
+
+
+def test_trimmed_variances_leave_out_each_features_largest_tenth():
+    squared = np.c_[np.arange(1.0, 11.0), np.r_[np.arange(1.0, 10.0), 1e6]]
+    observed = np.ones(squared.shape, bool)
+    np.testing.assert_allclose(trimmed_mean_squares(squared, observed), [5.0, 5.0])
+    # Missing entries count for nothing: 1..9 and 1e6 observed among 20 rows.
+    column = np.r_[np.full(10, 123.0), np.arange(1.0, 10.0), 1e6][:, None]
+    observed = np.arange(20)[:, None] >= 10
+    np.testing.assert_allclose(trimmed_mean_squares(column, observed), [5.0])
+
+
+def test_the_robust_code_gaussian_ignores_a_cluster_of_outliers():
+    rng = np.random.default_rng(0)
+    rows = np.vstack([rng.normal(size=(900, 3)), rng.normal(6.0, 0.3, size=(100, 3))])
+    mean, covariance = robust_gaussian(rows)
+    assert np.abs(mean).max() < 0.1 and rows.mean(0).min() > 0.5
+    assert np.all(np.abs(np.diag(covariance) - 1) < 0.15) and np.cov(rows.T)[0, 0] > 3
+    assert np.isfinite(robust_gaussian(np.ones((10, 2)))[1]).all()  # degenerate rows
+
+
+def test_auto_n_estimators_averages_small_tables_and_spares_wide_ones():
+    assert auto_n_estimators(300, 30) == 10
+    assert auto_n_estimators(5_000, 100) == 2 and auto_n_estimators(7_000, 100) == 1
+    assert auto_n_estimators(1_376, 1_555) == 1
+    assert auto_n_estimators(600_000, 3) == 1
 
 
 def test_missing_entries_score_and_explain_without_their_features(fitted, cancer):
