@@ -13,7 +13,7 @@ from ._autoencoder import AutoencoderTransformer
 from ._detector_persistence import save_detector
 from ._inference import decode
 from ._losses import LOSSES
-from ._robust import robust_gaussian, trimmed_mean_squares
+from ._robust import robust_gaussian, squared_mahalanobis, trimmed_mean_squares
 from ._validation import FLOAT_DTYPES, seed_sequence, with_fix
 
 
@@ -113,11 +113,10 @@ def _best_codes(estimator, Z, observed, noise, mean, covariance, iterations=30):
 
 
 def _gaussian_log_density(codes, mean, covariance):
-    centred = codes - mean
     sign, log_det = np.linalg.slogdet(covariance)
-    solved = np.linalg.solve(covariance, centred.T).T
     k = codes.shape[1]
-    return -0.5 * ((centred * solved).sum(1) + log_det + k * np.log(2 * np.pi))
+    distances = squared_mahalanobis(codes, mean, covariance)
+    return -0.5 * (distances + log_det + k * np.log(2 * np.pi))
 
 
 class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):

@@ -34,7 +34,8 @@ def _gaussian(rows):
     return rows.mean(0), covariance + ridge * np.eye(k)
 
 
-def _mahalanobis(rows, mean, covariance):
+def squared_mahalanobis(rows, mean, covariance):
+    """Each row's squared Mahalanobis distance to the Gaussian."""
     centred = rows - mean
     return (centred * np.linalg.solve(covariance, centred.T).T).sum(1)
 
@@ -58,15 +59,17 @@ def robust_gaussian(rows, max_steps=20):
     half = (n + k + 1) // 2
     kept = None
     for _ in range(max_steps):
-        nearest = np.sort(np.argsort(_mahalanobis(rows, mean, covariance), kind="stable")[:half])
+        nearest = np.sort(
+            np.argsort(squared_mahalanobis(rows, mean, covariance), kind="stable")[:half]
+        )
         if kept is not None and np.array_equal(nearest, kept):
             break
         kept = nearest
         mean, covariance = _gaussian(rows[kept])
-    distances = _mahalanobis(rows, mean, covariance)
+    distances = squared_mahalanobis(rows, mean, covariance)
     median = np.median(distances)
     if not median > 0:  # the half is degenerate: keep the sample estimate's spread
         return _gaussian(rows)
     covariance = covariance * median / chi2.ppf(0.5, k)
-    inliers = _mahalanobis(rows, mean, covariance) <= chi2.ppf(0.975, k)
+    inliers = squared_mahalanobis(rows, mean, covariance) <= chi2.ppf(0.975, k)
     return _gaussian(rows[inliers])
