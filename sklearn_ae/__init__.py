@@ -1,18 +1,20 @@
 """Autoencoders as scikit-learn transformers, trained with PyTorch through skorch."""
 
 from . import metrics
-from ._adversarial import AdversarialAE
-from ._autoencoder import AutoencoderTransformer
-from ._contractive import ContractiveAE
-from ._denoising import DenoisingAE
-from ._detector import AutoencoderOutlierDetector
-from ._hashing import HammingIndex, hamming_neighbors, hamming_radius_neighbors
-from ._imputer import AutoencoderImputer
-from ._persistence import load_estimator as _load_estimator
-from ._sparse import SparseAE
-from ._spec import NetworkSpec
-from ._variational import VariationalAE
+from ._nn.spec import NetworkSpec
+from ._registry import load as _load
 from ._version import __version__
+from .decomposition import (
+    AdversarialAE,
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
+from .impute import AutoencoderImputer
+from .neighbors import HammingIndex, hamming_neighbors, hamming_radius_neighbors
+from .outlier_detection import AutoencoderOutlierDetector
 
 
 def load(path, device=None):
@@ -38,7 +40,7 @@ def load(path, device=None):
         If the directory was not written by ``save`` or was tampered with
         (edited JSON, missing, extra or reshaped tensors).
     """
-    return _load_estimator(path, device=device)
+    return _load(path, device=device)
 
 
 __all__ = [

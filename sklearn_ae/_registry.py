@@ -1,13 +1,51 @@
-"""The public estimator classes by name, filled by the classes themselves.
+"""Every estimator of the package, listed once, and how each is read back from disk.
 
-Persistence reads this table to rebuild a saved estimator, so it never has to
-import the package's ``__init__`` (which would make an import cycle).
+``sklearn_ae.load``, the ONNX converters and the cross-cutting tests read these
+tables. Nothing registers itself on import: an estimator is added here, with
+its loader, or it is not loadable.
 """
 
-ESTIMATORS = {}
+from pathlib import Path
+
+from ._io.persistence import load_autoencoder, read_document
+from .decomposition import (
+    AdversarialAE,
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
+from .impute import AutoencoderImputer
+from .impute._persistence import load_imputer
+from .outlier_detection import AutoencoderOutlierDetector
+from .outlier_detection._persistence import load_detector
+
+AUTOENCODERS = (
+    AdversarialAE,
+    AutoencoderTransformer,
+    ContractiveAE,
+    DenoisingAE,
+    SparseAE,
+    VariationalAE,
+)
+# ``loader(cls, path, document, device, load)``: ``load`` reads a directory inside.
+LOADERS = {
+    **dict.fromkeys(AUTOENCODERS, load_autoencoder),
+    AutoencoderImputer: load_imputer,
+    AutoencoderOutlierDetector: load_detector,
+}
+ESTIMATORS = {cls.__name__: cls for cls in LOADERS}
 
 
-def register_estimator(cls):
-    """Class decorator: make ``cls`` loadable by name with ``sklearn_ae.load``."""
-    ESTIMATORS[cls.__name__] = cls
-    return cls
+def load(path, device=None):
+    """The estimator saved in ``path`` (see ``sklearn_ae.load``)."""
+    path = Path(path)
+    document = read_document(path)
+    cls = ESTIMATORS.get(document.get("class"))
+    if cls is None:
+        raise ValueError(
+            f"class {document.get('class')!r} is not a sklearn_ae estimator; expected "
+            f"one of {sorted(ESTIMATORS)}."
+        )
+    return LOADERS[cls](cls, path, document, device, lambda inner: load(inner, device))

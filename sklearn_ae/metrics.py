@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_count, seed_sequence
+from ._utils.validation import check_count, seed_sequence
 
 __all__ = ["classifier_two_sample_accuracy", "neg_reconstruction_error", "prior_mmd"]
 

@@ -6,9 +6,9 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AutoencoderTransformer, ContractiveAE
-from sklearn_ae._contractive import ContractivePenalty, squared_jacobian_norm
-from sklearn_ae._modules import ACTIVATIONS, build_module
-from sklearn_ae._spec import NetworkSpec
+from sklearn_ae._nn.modules import ACTIVATIONS, build_module
+from sklearn_ae._nn.spec import NetworkSpec
+from sklearn_ae.decomposition._contractive import ContractivePenalty, squared_jacobian_norm
 
 
 def _module(code_activation="sigmoid", hidden=()):

@@ -7,7 +7,7 @@ from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AutoencoderTransformer, DenoisingAE
-from sklearn_ae._denoising import Corruption
+from sklearn_ae.decomposition._denoising import Corruption
 
 
 def _corrupt(X, noise, level, rng, low, high):
@@ -77,7 +77,7 @@ def test_probability_noise_levels_above_one_are_rejected(small_digits):
 
 
 def test_an_unknown_noise_name_is_refused_by_the_corruption_itself():
-    from sklearn_ae._denoising import Corruption
+    from sklearn_ae.decomposition._denoising import Corruption
 
     with pytest.raises(ValueError, match="noise='speckle' is not one of"):
         Corruption("speckle", 0.1)

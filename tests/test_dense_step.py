@@ -8,10 +8,10 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
-import sklearn_ae._dense_step as dense_step
-import sklearn_ae._engine as engine
+import sklearn_ae._training.dense_step as dense_step
+import sklearn_ae._training.engine as engine
 from sklearn_ae import AutoencoderTransformer, DenoisingAE
-from sklearn_ae._dense_step import DenseStep
+from sklearn_ae._training.dense_step import DenseStep
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_ae
 from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, VariationalAE
-from sklearn_ae._detector import _best_codes, _gaussian_log_density, auto_n_estimators
-from sklearn_ae._robust import robust_gaussian, trimmed_mean_squares
+from sklearn_ae._density.robust import robust_gaussian, trimmed_mean_squares
+from sklearn_ae.outlier_detection._detector import (
+    _best_codes,
+    _gaussian_log_density,
+    auto_n_estimators,
+)
 
 
 def _quiet(detector, X):

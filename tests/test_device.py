@@ -6,7 +6,7 @@ import warnings
 import pytest
 import torch
 
-from sklearn_ae._device import resolve_device, warn_if_gpu_shared
+from sklearn_ae._utils.device import resolve_device, warn_if_gpu_shared
 from sklearn_ae.exceptions import SharedDeviceWarning
 
 

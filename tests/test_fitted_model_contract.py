@@ -16,8 +16,8 @@ from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler
 
 import sklearn_ae
 from sklearn_ae import AutoencoderTransformer, ContractiveAE, DenoisingAE, SparseAE
-from sklearn_ae._training import split_validation
-from sklearn_ae._validation import seed_sequence
+from sklearn_ae._training.run import split_validation
+from sklearn_ae._utils.validation import seed_sequence
 from sklearn_ae.exceptions import BottleneckWarning, DeadCodeUnitsWarning
 
 CLASSES = [AutoencoderTransformer, DenoisingAE, SparseAE, ContractiveAE]
@@ -303,5 +303,5 @@ def test_package_cites_no_file_outside_the_repository():
     from pathlib import Path
 
     package = Path(sklearn_ae.__file__).parent
-    for path in package.glob("*.py"):
+    for path in package.rglob("*.py"):
         assert "CONVENTIONS" not in path.read_text(), path

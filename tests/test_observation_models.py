@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import sklearn_ae
 from sklearn_ae import AutoencoderTransformer, VariationalAE
-from sklearn_ae._losses import LOSSES, ObservationModel
+from sklearn_ae._nn.losses import LOSSES, ObservationModel
 
 
 def _poisson_nll(output, target):

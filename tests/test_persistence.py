@@ -4,6 +4,7 @@ import io
 import json
 import pickle
 import zipfile
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -363,3 +364,25 @@ def test_edited_imputer_directory_is_refused(small_digits, tmp_path):
     _edit_json(tmp_path, lambda d: d["fitted"].update(loss_="bce"))
     with pytest.raises(ValueError, match="does not match the copy"):
         sklearn_ae.load(tmp_path)
+
+
+SAVED_BY_THE_PREVIOUS_LAYOUT = Path(__file__).parent / "data" / "saved_v0.1"
+
+
+@pytest.mark.parametrize(
+    "name, method",
+    [
+        ("AutoencoderTransformer", "transform"),
+        ("VariationalAE", "score_samples"),
+        ("AutoencoderImputer", "transform"),
+        ("AutoencoderOutlierDetector", "score_samples"),
+    ],
+)
+def test_directories_saved_by_the_previous_layout_load_with_the_same_outputs(name, method):
+    # Written by the flat package (one module per estimator at the top) before
+    # the move into sub-packages; the outputs were recorded at the same time.
+    expected = np.load(SAVED_BY_THE_PREVIOUS_LAYOUT / "expected.npz")
+    rows = expected["rows_missing" if name == "AutoencoderImputer" else "rows"]
+    loaded = sklearn_ae.load(SAVED_BY_THE_PREVIOUS_LAYOUT / name)
+    assert type(loaded).__name__ == name
+    np.testing.assert_array_equal(getattr(loaded, method)(rows), expected[name])

@@ -8,8 +8,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_ae import SparseAE
-from sklearn_ae._modules import TopK
-from sklearn_ae._sparse import L1CodePenalty
+from sklearn_ae._nn.modules import TopK
+from sklearn_ae.decomposition._sparse import L1CodePenalty
 
 
 @pytest.mark.slow

@@ -1,0 +1,1 @@
+"""Densities and robust estimates behind the scores (plain numpy)."""

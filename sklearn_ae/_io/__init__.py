@@ -1,0 +1,1 @@
+"""Input and output: safe save/load of fitted models and ONNX export."""

@@ -1,0 +1,1 @@
+"""Input validation, seeding and device helpers shared by every layer."""

@@ -1,0 +1,5 @@
+"""Imputation of missing entries by an autoencoder."""
+
+from ._imputer import AutoencoderImputer
+
+__all__ = ["AutoencoderImputer"]

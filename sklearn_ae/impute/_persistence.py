@@ -1,0 +1,142 @@
+"""Safe persistence of an AutoencoderImputer: its own JSON and arrays, and its autoencoder.
+
+``save`` writes ``estimator.json`` (class, parameters, fitted values),
+``weights.safetensors`` (the standardisation and the feature masks, with a
+copy of the JSON's fitted values in its metadata) and the fitted autoencoder
+in ``autoencoder/`` in the format of :mod:`sklearn_ae._persistence`. ``load``
+validates every value against the others before anything is built; nothing
+in the files can run code.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from safetensors import safe_open
+from sklearn.impute import MissingIndicator
+
+from .._io import persistence as _persistence
+from .._nn.losses import LOSSES
+
+_JSON, _WEIGHTS, _AUTOENCODER = "estimator.json", "weights.safetensors", "autoencoder"
+_ARRAYS = (
+    "mean_",
+    "scale_",
+    "kept_features_",
+    "constant_features_",
+    "shrinkage_",
+    "observed_means_",
+)
+
+
+def _encode_missing(value):
+    return {"float": "nan"} if isinstance(value, float) and np.isnan(value) else value
+
+
+def _decode_missing(value):
+    return np.nan if value == {"float": "nan"} else value
+
+
+def save_imputer(imputer, path):
+    params = imputer.get_params()
+    params["missing_values"] = _encode_missing(params["missing_values"])
+    params["random_state"] = _persistence._encode_random_state(params["random_state"])
+    if params["hidden_layer_sizes"] is not None:
+        params["hidden_layer_sizes"] = [int(v) for v in params["hidden_layer_sizes"]]
+    indicator = imputer.indicator_
+    fitted = {
+        "n_features_in_": int(imputer.n_features_in_),
+        "loss_": imputer.loss_,
+        "indicator_features": None if indicator is None else indicator.features_.tolist(),
+        "output_config": dict(getattr(imputer, "_sklearn_output_config", {})),
+    }
+    if hasattr(imputer, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(n) for n in imputer.feature_names_in_]
+    arrays = {name: np.ascontiguousarray(getattr(imputer, name)) for name in _ARRAYS}
+    for name in ("kept_features_", "constant_features_"):
+        arrays[name] = arrays[name].astype(np.uint8)
+    _persistence.save_wrapper(path, type(imputer).__name__, params, fitted, arrays)
+    path = Path(path)
+    _persistence.save_estimator(imputer.autoencoder_, path / _AUTOENCODER)
+
+
+def _invalid(path, problem):
+    return ValueError(f"{path / _JSON} holds invalid parameters or attributes: {problem}")
+
+
+def load_imputer(cls, path, document, device, load):
+    """The imputer of class ``cls`` saved in ``path``; ``load`` reads its autoencoder."""
+
+    path = Path(path)
+    _persistence._check_versions(document)
+    try:
+        params = dict(document["params"])
+        params["missing_values"] = _decode_missing(params["missing_values"])
+        params["random_state"] = _persistence._decode_random_state(params["random_state"])
+        if params.get("hidden_layer_sizes") is not None:
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        imputer = cls(**params)
+        imputer._validate_params()
+        fitted = dict(document["fitted"])
+        n_features = fitted["n_features_in_"]
+        if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
+            raise ValueError(f"n_features_in_={n_features!r}")
+        if fitted["loss_"] not in LOSSES:
+            raise ValueError(f"loss_={fitted['loss_']!r}")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _invalid(path, error) from error
+    shapes = _persistence.wrapper_shapes(path, document, fitted)
+    if set(shapes) != set(_ARRAYS) or shapes["kept_features_"] != (n_features,):
+        raise ValueError(f"{path / _WEIGHTS} does not hold the imputer's arrays: {shapes}.")
+    with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
+        kept = file.get_tensor("kept_features_")
+        if not np.isin(kept, (0, 1)).all():
+            raise ValueError(f"{path / _WEIGHTS}: kept_features_ is not a mask.")
+        n_kept = int(kept.sum())
+        if any(shapes[name] != (n_kept,) for name in _ARRAYS if name != "kept_features_"):
+            raise ValueError(f"{path / _WEIGHTS}: arrays do not match {n_kept} kept features.")
+        arrays = {name: file.get_tensor(name) for name in _ARRAYS}
+    if not all(np.all(np.isfinite(arrays[name])) for name in _ARRAYS):
+        raise ValueError(f"{path / _WEIGHTS}: every array must be finite.")
+    if np.any(arrays["shrinkage_"] < 0) or np.any(arrays["shrinkage_"] > 1):
+        raise ValueError(f"{path / _WEIGHTS}: shrinkage_ must lie in [0, 1].")
+    if np.any(arrays["scale_"] <= 0) or not np.isin(arrays["constant_features_"], (0, 1)).all():
+        raise ValueError(f"{path / _WEIGHTS}: scale_ must be positive, masks 0 or 1.")
+    autoencoder = load(path / _AUTOENCODER)
+    if autoencoder.n_features_in_ != n_kept or autoencoder.spec_.loss != fitted["loss_"]:
+        raise ValueError(
+            f"{path / _AUTOENCODER} does not fit the imputer: {autoencoder.n_features_in_} "
+            f"features and loss {autoencoder.spec_.loss!r} against {n_kept} and "
+            f"{fitted['loss_']!r}."
+        )
+    imputer.n_features_in_ = n_features
+    if "feature_names_in_" in fitted:
+        names = fitted["feature_names_in_"]
+        if len(names) != n_features or not all(isinstance(n, str) for n in names):
+            raise _invalid(path, "feature_names_in_")
+        imputer.feature_names_in_ = np.asarray(names, dtype=object)
+    imputer.loss_ = fitted["loss_"]
+    imputer.mean_, imputer.scale_ = arrays["mean_"], arrays["scale_"]
+    imputer.shrinkage_, imputer.observed_means_ = arrays["shrinkage_"], arrays["observed_means_"]
+    imputer.kept_features_ = arrays["kept_features_"].astype(bool)
+    imputer.constant_features_ = arrays["constant_features_"].astype(bool)
+    imputer.autoencoder_ = autoencoder
+    imputer.indicator_ = _indicator(fitted["indicator_features"], n_features, path)
+    output = fitted.get("output_config", {})
+    if output.get("transform") is not None:
+        imputer.set_output(transform=output["transform"])
+    return imputer
+
+
+def _indicator(features, n_features, path):
+    """A MissingIndicator with these ``features_``, fitted through its public API."""
+    if features is None:
+        return None
+    if (
+        not isinstance(features, list)
+        or not all(isinstance(j, int) and 0 <= j < n_features for j in features)
+        or sorted(set(features)) != features
+    ):
+        raise _invalid(path, f"indicator_features={features!r}")
+    holes = np.zeros((1, n_features))
+    holes[0, features] = np.nan
+    return MissingIndicator(missing_values=np.nan).fit(holes)

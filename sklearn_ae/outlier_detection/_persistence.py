@@ -1,0 +1,95 @@
+"""``save`` / ``load`` of AutoencoderOutlierDetector: JSON, safetensors and one
+directory per fitted autoencoder, validated on load and never unpickled."""
+
+from pathlib import Path
+
+import numpy as np
+from safetensors import safe_open
+from sklearn.base import clone
+
+from .._io import persistence as _persistence
+
+_JSON, _WEIGHTS, _ESTIMATOR = "estimator.json", "weights.safetensors", "estimator_{}"
+_ARRAYS = ("mean_", "scale_", "noise_variances_", "code_means_", "code_covariances_")
+
+
+def save_detector(detector, path):
+    params = detector.get_params(deep=False)
+    params["random_state"] = _persistence._encode_random_state(params["random_state"])
+    # The template is rebuilt from the first fitted estimator's parameters on load.
+    params["estimator"] = None if params["estimator"] is None else "fitted estimator_0"
+    fitted = {
+        "n_features_in_": int(detector.n_features_in_),
+        "n_estimators_": len(detector.estimators_),
+        "offset_": float(detector.offset_),
+    }
+    if hasattr(detector, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(n) for n in detector.feature_names_in_]
+    arrays = {name: np.ascontiguousarray(getattr(detector, name), np.float64) for name in _ARRAYS}
+    _persistence.save_wrapper(path, type(detector).__name__, params, fitted, arrays)
+    path = Path(path)
+    for i, estimator in enumerate(detector.estimators_):
+        _persistence.save_estimator(estimator, path / _ESTIMATOR.format(i))
+
+
+def _invalid(path, problem):
+    return ValueError(f"{path / _JSON} holds invalid parameters or attributes: {problem}")
+
+
+def load_detector(cls, path, document, device, load):
+    """The detector of class ``cls`` saved in ``path``; ``load`` reads each autoencoder."""
+
+    path = Path(path)
+    _persistence._check_versions(document)
+    try:
+        params = dict(document["params"])
+        params["random_state"] = _persistence._decode_random_state(params["random_state"])
+        given = params.pop("estimator")
+        if given not in (None, "fitted estimator_0"):
+            raise ValueError(f"estimator={given!r}")
+        detector = cls(**params)
+        detector._validate_params()
+        fitted = dict(document["fitted"])
+        n_features, n_estimators = fitted["n_features_in_"], fitted["n_estimators_"]
+        for name, value in (("n_features_in_", n_features), ("n_estimators_", n_estimators)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r}")
+        offset = fitted["offset_"]
+        if isinstance(offset, bool) or not isinstance(offset, (int, float)):
+            raise ValueError(f"offset_={offset!r}")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _invalid(path, error) from error
+    shapes = _persistence.wrapper_shapes(path, document, fitted)
+    k = shapes.get("code_means_", (0, 0))[-1]
+    expected = {
+        "mean_": (n_features,),
+        "scale_": (n_features,),
+        "noise_variances_": (n_estimators, n_features),
+        "code_means_": (n_estimators, k),
+        "code_covariances_": (n_estimators, k, k),
+    }
+    if shapes != expected:
+        raise ValueError(f"{path / _WEIGHTS} does not hold the detector's arrays: {shapes}.")
+    with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
+        arrays = {name: file.get_tensor(name) for name in _ARRAYS}
+    if not all(np.isfinite(a).all() for a in arrays.values()) or (arrays["scale_"] <= 0).any():
+        raise ValueError(f"{path / _WEIGHTS}: arrays must be finite and scale_ positive.")
+    if (arrays["noise_variances_"] <= 0).any():
+        raise ValueError(f"{path / _WEIGHTS}: noise_variances_ must be positive.")
+    estimators = [load(path / _ESTIMATOR.format(i)) for i in range(n_estimators)]
+    if any(est.n_features_in_ != n_features or est.n_components_ != k for est in estimators):
+        raise ValueError(f"{path}: an estimator does not map {n_features} features to {k}.")
+    if given is not None:
+        detector.set_params(estimator=clone(estimators[0]))
+    detector.n_features_in_ = n_features
+    if "feature_names_in_" in fitted:
+        names = fitted["feature_names_in_"]
+        if len(names) != n_features or not all(isinstance(n, str) for n in names):
+            raise _invalid(path, "feature_names_in_")
+        detector.feature_names_in_ = np.asarray(names, dtype=object)
+    for name in _ARRAYS:
+        setattr(detector, name, arrays[name])
+    detector.offset_ = float(offset)
+    detector.estimators_ = estimators
+    detector.estimator_ = estimators[0]
+    return detector
