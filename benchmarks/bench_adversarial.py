@@ -111,7 +111,7 @@ def main(argv=None):
         durations = {name: [] for name in contenders}
         for _ in range(args.repeats):  # interleaved; each epoch's own duration
             for contender, cls in contenders.items():
-                history = _fit(cls, X_train, 3, 0).net_.history
+                history = _fit(cls, X_train, 3, 0).history_
                 durations[contender].extend(history[:, "dur"])
         record.timing_table(
             "epoch_time",

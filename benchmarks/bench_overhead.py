@@ -117,7 +117,7 @@ class _EpochEnd(Callback):
 def sklearn_ae_fit(X_train, X_test, batch_size, epochs, curve=None, clock=None, device="cpu"):
     callbacks = None
     if curve is not None:
-        from sklearn_ae._inference import reconstruct
+        from sklearn_ae._nn.inference import reconstruct
 
         def hook(net):
             _evaluate(

@@ -30,7 +30,7 @@ with pin_threads(threads):
     ae = AutoencoderTransformer(n_components=32, max_epochs=epochs, n_iter_no_change=epochs,
                                 random_state=0).fit(X)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-durations = [epoch["dur"] for epoch in ae.net_.history]
+durations = [epoch["dur"] for epoch in ae.history_]
 print(json.dumps({"durations": durations, "growth_mib": peak - before,
                   "x_mib": X.nbytes / 2**20}))
 """

@@ -39,7 +39,7 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             ae.fit(X_train)
-        one_epoch = statistics.median(epoch["dur"] for epoch in ae.net_.history)
+        one_epoch = statistics.median(epoch["dur"] for epoch in ae.history_)
         pca = PCA(k).fit(X_train)
         times, scores = interleaved(
             {
@@ -102,7 +102,7 @@ def _convolutional(X_train, X_test, epochs, args):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         conv.fit(X_train.astype(np.float32))
-    one_epoch = statistics.median(epoch["dur"] for epoch in conv.net_.history)
+    one_epoch = statistics.median(epoch["dur"] for epoch in conv.history_)
     single, double = X_test.astype(np.float32), X_test.astype(np.float64)
     times, _ = interleaved(
         {

@@ -78,7 +78,7 @@ plt.show()
 # --------
 # The history records the three losses of each epoch.
 
-history = aae.net_.history
+history = aae.history_
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for key in ("discriminator_loss", "generator_loss"):
     ax.plot(history[:, "epoch"], history[:, key], label=key)

@@ -39,7 +39,7 @@ models = {
 }
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
 for ax, (name, model) in zip(axes, models.items(), strict=True):
-    filters = model.fit(X).net_.module_.first_layer_weight().detach().numpy()
+    filters = model.fit(X).module_.first_layer_weight().detach().numpy()
     tiles = filters.reshape(6, 6, 8, 8).transpose(0, 2, 1, 3).reshape(48, 48)
     ax.imshow(tiles, cmap="RdBu_r")
     ax.set_title(name)

@@ -13,3 +13,27 @@ class InterruptAfter(Callback):
         self.n_batches -= 1
         if self.n_batches == 0:
             raise KeyboardInterrupt
+
+
+def engine_keeper():
+    """``(factory, engines)``: a callback factory for ``callbacks=`` and the list
+    into which each fit's engine (the skorch net) is put when its training ends,
+    for tests of the engine itself; a fitted estimator keeps no engine."""
+    engines = []
+
+    class KeepEngine(Callback):
+        def on_train_end(self, net, **kwargs):
+            engines.append(net)
+
+    return ("keep_engine", KeepEngine), engines
+
+
+def callback_keeper(factory):
+    """``(factory, made)``: a factory of the callbacks ``factory`` makes, keeping each."""
+    made = []
+
+    def keep():
+        made.append(factory())
+        return made[-1]
+
+    return keep, made

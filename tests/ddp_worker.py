@@ -21,7 +21,7 @@ def main(out):
         n_components=4, max_epochs=4, batch_size=64, random_state=0, accelerator=accelerator
     ).fit(X)
 
-    weights = torch.cat([p.detach().flatten() for p in ae.net_.module_.parameters()])
+    weights = torch.cat([p.detach().flatten() for p in ae.module_.parameters()])
     gathered = [torch.empty_like(weights) for _ in range(accelerator.num_processes)]
     dist.all_gather(gathered, weights)
     ae.save(out / "model")  # only the main process writes
@@ -31,7 +31,7 @@ def main(out):
             "world_size": accelerator.num_processes,
             "backend": dist.get_backend(),
             "identical": all(torch.equal(gathered[0], g) for g in gathered),
-            "batches_per_epoch": ae.net_.history[-1, "train_batch_count"],
+            "batches_per_epoch": ae.history_[-1, "train_batch_count"],
             "loss_curve": ae.loss_curve_,
             "pickle_ok": bool(np.array_equal(loaded.transform(X), ae.transform(X))),
         }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import engine_keeper
 
 from sklearn_ae import AutoencoderTransformer, DenoisingAE
 
@@ -21,11 +22,14 @@ pytestmark = pytest.mark.slow  # see the contributing guide: -m 'not slow'
 def test_single_process_accelerator_trains_exactly_like_none(small_digits, estimator_class):
     X = small_digits[0]
     params = {"max_epochs": 3, "random_state": 0, "hidden_layer_sizes": (16,)}
-    accelerated = estimator_class(accelerator=accelerate.Accelerator(cpu=True), **params).fit(X)
+    keep, engines = engine_keeper()
+    accelerator = accelerate.Accelerator(cpu=True)
+    accelerated = estimator_class(accelerator=accelerator, callbacks=[keep], **params).fit(X)
     plain = estimator_class(**params).fit(X)
     np.testing.assert_array_equal(accelerated.transform(X), plain.transform(X))
-    assert type(accelerated.net_).__name__ == "AcceleratedAutoencoderNet"
-    assert not callable(getattr(accelerated.net_.criterion_, "parameters", None))  # not wrapped
+    assert type(engines[0]).__name__ == "AcceleratedAutoencoderNet"
+    assert not callable(getattr(engines[0].criterion_, "parameters", None))  # not wrapped
+    accelerated.set_params(callbacks=None)
     loaded = pickle.loads(pickle.dumps(accelerated))
     assert loaded.accelerator is None
     np.testing.assert_array_equal(loaded.transform(X), accelerated.transform(X))

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _helpers import engine_keeper
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AdversarialAE, AutoencoderTransformer
@@ -30,7 +31,7 @@ def test_adversarial_training_is_deterministic_given_random_state(small_digits):
     second = _aae(max_epochs=4, encoder="gaussian", prior="circle").fit(X)
     np.testing.assert_array_equal(first.transform(X), second.transform(X))
     for key in ("train_loss", "discriminator_loss", "generator_loss"):
-        assert first.net_.history[:, key] == second.net_.history[:, key]
+        assert first.history_[:, key] == second.history_[:, key]
     other = _aae(max_epochs=4, encoder="gaussian", prior="circle", random_state=1).fit(X)
     assert not np.allclose(other.transform(X), first.transform(X))
 
@@ -39,7 +40,7 @@ def test_discriminator_loss_stays_away_from_zero_on_digits(digits):
     # The discriminator winning (loss -> 0) would leave the encoder no signal.
     X = digits[0]
     aae = AdversarialAE(2, loss="bce", max_epochs=40, n_iter_no_change=1000, random_state=0)
-    losses = np.array(aae.fit(X).net_.history[:, "discriminator_loss"])
+    losses = np.array(aae.fit(X).history_[:, "discriminator_loss"])
     assert losses[-10:].min() > 0.3, losses
     assert losses.max() < 1.0, losses  # nor loses outright (log 2 = 0.69 is balance)
 
@@ -47,7 +48,7 @@ def test_discriminator_loss_stays_away_from_zero_on_digits(digits):
 def test_history_records_the_three_losses_which_add_up_to_train_loss(small_digits):
     X = small_digits[0]
     aae = _aae(max_epochs=3, adversarial_weight=2.0).fit(X)
-    for epoch in aae.net_.history:
+    for epoch in aae.history_:
         total = epoch["reconstruction_loss"] + 2.0 * epoch["generator_loss"] / X.shape[1]
         assert epoch["train_loss"] == pytest.approx(total, rel=1e-6)
         assert 0 < epoch["discriminator_loss"] < 2 and epoch["generator_loss"] > 0
@@ -59,12 +60,14 @@ def test_without_the_game_the_autoencoder_is_the_plain_one(small_digits):
     # discriminator; the encoder and decoder are drawn first, as the plain ones.
     X = small_digits[0]
     params = dict(n_components=3, hidden_layer_sizes=(16,), max_epochs=3, random_state=0)
-    aae = AdversarialAE(adversarial_weight=0.0, encoder="deterministic", **params).fit(X)
+    keep, engines = engine_keeper()
+    aae = AdversarialAE(adversarial_weight=0.0, encoder="deterministic", **params)
+    aae.set_params(callbacks=[keep]).fit(X)
     plain = AutoencoderTransformer(**params).fit(X)
     np.testing.assert_array_equal(aae.transform(X), plain.transform(X))
     assert aae.loss_curve_ == plain.loss_curve_
-    optimized = {id(p) for g in aae.net_.optimizer_.param_groups for p in g["params"]}
-    discriminator = aae.net_.module_.discriminator.parameters()
+    optimized = {id(p) for g in engines[0].optimizer_.param_groups for p in g["params"]}
+    discriminator = engines[0].module_.discriminator.parameters()
     assert not optimized & {id(p) for p in discriminator}
 
 

@@ -8,7 +8,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from _helpers import InterruptAfter
+from _helpers import InterruptAfter, callback_keeper
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
@@ -103,7 +103,7 @@ def test_every_optimizer_trains(small_digits, optimizer):
     lr = 0.1 if optimizer == "sgd" else 1e-3
     ae = _fast(optimizer=optimizer, lr=lr, max_epochs=20).fit(small_digits[0])
     assert ae.loss_curve_[-1] < 0.9 * ae.loss_curve_[0]
-    assert type(ae.net_.optimizer_).__name__.lower() == optimizer
+    assert ae.training_state_.settings["optimizer"] == optimizer
 
 
 def test_bce_loss_reconstructs_probabilities(small_digits):
@@ -111,7 +111,7 @@ def test_bce_loss_reconstructs_probabilities(small_digits):
     ae = _fast(loss="bce", max_epochs=30).fit(X)
     recon = ae.inverse_transform(ae.transform(X))
     assert recon.min() >= 0 and recon.max() <= 1
-    assert ae.net_.criterion_.loss == "bce"
+    assert ae.module_.loss == "bce"
     assert ae.reconstruction_error(X).mean() < 20  # predicting the mean image scores about 27
 
 
@@ -124,15 +124,15 @@ def test_tied_weights_share_the_encoder_matrices(small_digits):
     X = small_digits[0]
     tied = _fast(tied_weights=True, n_components=4).fit(X)
     untied = _fast(tied_weights=False, n_components=4).fit(X)
-    n_tied = sum(p.numel() for p in tied.net_.module_.parameters())
-    n_untied = sum(p.numel() for p in untied.net_.module_.parameters())
+    n_tied = sum(p.numel() for p in tied.module_.parameters())
+    n_untied = sum(p.numel() for p in untied.module_.parameters())
     assert n_untied - n_tied == 64 * 32 + 32 * 4  # the decoder's own weight matrices
     assert tied.loss_curve_[-1] < tied.loss_curve_[0]
 
 
 def test_empty_hidden_layers_give_a_linear_map_each_way(small_digits):
     ae = _fast(hidden_layer_sizes=(), code_activation="identity").fit(small_digits[0])
-    linears = [m for m in ae.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
+    linears = [m for m in ae.module_.modules() if isinstance(m, torch.nn.Linear)]
     assert [tuple(m.weight.shape) for m in linears] == [(2, 64), (64, 2)]
 
 
@@ -173,7 +173,7 @@ def test_divergence_raises_and_leaves_the_estimator_unfitted(small_digits):
     ae = _fast(lr=1e6, max_epochs=50, optimizer="sgd")
     with pytest.raises(FloatingPointError, match=r"diverged at epoch \d+.*last finite loss"):
         ae.fit(small_digits[0] * 1e6)
-    assert not hasattr(ae, "net_") and not hasattr(ae, "n_features_in_")
+    assert not hasattr(ae, "module_") and not hasattr(ae, "n_features_in_")
 
 
 def test_keyboard_interrupt_propagates_and_keeps_the_previous_model(small_digits):
@@ -181,7 +181,7 @@ def test_keyboard_interrupt_propagates_and_keeps_the_previous_model(small_digits
     ae = _fast(batch_size=32, callbacks=[InterruptAfter(3)])
     with pytest.raises(KeyboardInterrupt):
         ae.fit(X)
-    assert not hasattr(ae, "net_")
+    assert not hasattr(ae, "module_")
     fitted = _fast().fit(X)
     before = fitted.transform(X)
     fitted.set_params(warm_start=True, callbacks=[InterruptAfter(3)], batch_size=32)
@@ -193,11 +193,11 @@ def test_keyboard_interrupt_propagates_and_keeps_the_previous_model(small_digits
 
 def test_callbacks_accept_instances_and_factories_and_are_copied(small_digits):
     counter = InterruptAfter(10**9)
-    ae = _fast(callbacks=[counter, ("second", lambda: InterruptAfter(10**9))])
+    factory, made = callback_keeper(lambda: InterruptAfter(10**9))
+    ae = _fast(callbacks=[counter, ("second", factory)])
     ae.fit(small_digits[0])
     assert counter.n_batches == 10**9  # the user's instance was copied, not used
-    names = dict(ae.net_.callbacks_)
-    assert "second" in names and names["second"].n_batches == 10**9 - 5 * 2
+    assert len(made) == 1 and made[0].n_batches == 10**9 - 5 * 2
     with pytest.raises(TypeError, match="callbacks must hold skorch Callback"):
         _fast(callbacks=[lambda: 3]).fit(small_digits[0])
 
@@ -220,21 +220,22 @@ class _RecordWeights(Callback):
 
 def test_early_stopping_holds_out_data_and_restores_the_best_model(digits):
     X = digits[0][:600]
+    factory, made = callback_keeper(_RecordWeights)
     ae = _fast(
         early_stopping=True,
         max_epochs=300,
         n_iter_no_change=3,
         tol=0.0,
         lr=1e-2,
-        callbacks=[("weights", _RecordWeights)],
+        callbacks=[("weights", factory)],
     ).fit(X)
     assert ae.n_iter_ < 300
     assert len(ae.validation_scores_) == ae.n_iter_
     assert all(s < 0 for s in ae.validation_scores_)
     best = int(np.argmax(ae.validation_scores_))
     assert ae.n_iter_ - 1 - best == 3  # stopped after n_iter_no_change bad epochs
-    best_weights = dict(ae.net_.callbacks_)["weights"].states[best]
-    for name, value in ae.net_.module_.state_dict().items():
+    best_weights = made[0].states[best]
+    for name, value in ae.module_.state_dict().items():
         assert torch.equal(value, best_weights[name]), name  # best epoch restored
 
 
@@ -316,7 +317,7 @@ def test_cuda_model_loads_on_cpu_with_one_warning(small_digits):
 def test_clone_gives_an_unfitted_copy_with_the_same_parameters(small_digits):
     ae = _fast(n_components=5).fit(small_digits[0])
     copy = clone(ae)
-    assert copy.get_params() == ae.get_params() and not hasattr(copy, "net_")
+    assert copy.get_params() == ae.get_params() and not hasattr(copy, "module_")
 
 
 def test_set_output_pandas_names_the_code_columns(small_digits):

@@ -46,11 +46,11 @@ def test_every_documented_attribute_exists_after_fit(estimator, digits):
     doc = type(estimator).__doc__
     attributes = doc.split("Attributes\n    ----------\n")[1].split("\n\n")[0]
     names = [line.split(" : ")[0].strip() for line in attributes.splitlines() if " : " in line]
-    assert "loss_curve_" in names and "net_" in names
+    assert "loss_curve_" in names and "module_" in names
     fitted = estimator.fit(digits[0][:100])
     for name in names:
         if name == "components_":  # only for affine encoder and decoder
-            assert hasattr(fitted, name) == fitted.net_.plain_module().is_affine
+            assert hasattr(fitted, name) == fitted.module_.is_affine
         elif name != "feature_names_in_":  # only with DataFrame input
             assert hasattr(fitted, name), name
 

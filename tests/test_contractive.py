@@ -73,8 +73,8 @@ def test_trained_weights_change_with_alpha_only(small_digits, method):
         "max_epochs": 3,
         "random_state": 0,
     }
-    weak = ContractiveAE(alpha=0.0, **params).fit(X).net_.module_.encoder[0].weight
-    strong = ContractiveAE(alpha=1.0, **params).fit(X).net_.module_.encoder[0].weight
+    weak = ContractiveAE(alpha=0.0, **params).fit(X).module_.encoder[0].weight
+    strong = ContractiveAE(alpha=1.0, **params).fit(X).module_.encoder[0].weight
     assert (weak - strong).abs().max() > 1e-3
 
 
@@ -82,7 +82,7 @@ def test_penalty_is_the_encoders_jacobian_wrt_the_input(small_digits):
     X = small_digits[0][:20]
     cae = ContractiveAE(n_components=4, hidden_layer_sizes=(16,), max_epochs=3, random_state=0)
     cae.fit(X)
-    module = cae.net_.module_.eval()
+    module = cae.module_.eval()
     X_t = torch.as_tensor(X, dtype=torch.float32)
     penalty = ContractivePenalty(1.0, "exact")
     value = penalty(module, X_t, module.encode(X_t), None).item()

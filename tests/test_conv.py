@@ -99,7 +99,7 @@ def test_convolutional_autoencoder_learns_digits(digits):
         8, image_shape=(8, 8), hidden_layer_sizes=(), max_epochs=40, random_state=0
     ).fit(X)
     assert est.loss_curve_[-1] < est.loss_curve_[0] / 3
-    assert est.net_.module_.first_layer_weight().shape == (32, 1, 3, 3)
+    assert est.module_.first_layer_weight().shape == (32, 1, 3, 3)
     module = est.encoder_module()
     assert isinstance(module[1], torch.nn.Conv2d)
     codes = module(torch.as_tensor(X[:5], dtype=torch.float32))
@@ -164,7 +164,7 @@ def test_float64_input_computes_convolutions_in_float32(small_digits, cls):
 
 def test_feature_maps_are_channels_last_in_inference_only(small_digits):
     est = AutoencoderTransformer(4, image_shape=(8, 8), conv_channels=(4,), max_epochs=1)
-    module = est.fit(small_digits[0]).net_.plain_module()
+    module = est.fit(small_digits[0]).module_
     unflatten = next(m for m in module.decoder if isinstance(m, torch.nn.Unflatten))
     code = torch.zeros(3, int(np.prod(unflatten.unflattened_size)))
     assert unflatten.eval()(code).is_contiguous(memory_format=torch.channels_last)

@@ -1,15 +1,16 @@
-"""The dense step (gradients written out) and the direct fused Adam give autograd's results."""
+"""The fast path: the dense step (gradients written out) gives autograd's results."""
 
 import warnings
 
 import numpy as np
 import pytest
 import torch
+from _helpers import callback_keeper, engine_keeper
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 import sklearn_ae._training.dense_step as dense_step
-import sklearn_ae._training.engine as engine
+import sklearn_ae._training.fast_path as fast_path
 from sklearn_ae import AutoencoderTransformer, DenoisingAE
 from sklearn_ae._training.dense_step import DenseStep
 
@@ -28,7 +29,6 @@ def _fit(estimator, X):
 
 def _autograd_only(monkeypatch):
     monkeypatch.setattr(DenseStep, "for_net", classmethod(lambda cls, net: None))
-    monkeypatch.setattr(engine, "direct_fused_adam", lambda optimizer: None)
 
 
 @pytest.mark.parametrize(
@@ -72,35 +72,101 @@ def test_warm_starts_and_partial_fit_train_bit_identically_to_autograd(digits, m
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
-def test_dense_step_and_direct_adam_run_where_they_apply(digits, monkeypatch):
-    calls = {"dense": 0, "adam": 0}
+def test_dense_step_runs_where_it_applies(digits, monkeypatch):
+    calls = {"dense": 0}
     original_call = DenseStep.__call__
-    original_adam = engine.direct_fused_adam
 
     def counting_call(self, X, y):
         calls["dense"] += 1
         return original_call(self, X, y)
 
-    def counting_adam(optimizer):
-        step = original_adam(optimizer)
-        if step is None:
-            return None
-
-        def counted():
-            calls["adam"] += 1
-            step()
-
-        return counted
-
     monkeypatch.setattr(DenseStep, "__call__", counting_call)
-    monkeypatch.setattr(engine, "direct_fused_adam", counting_adam)
     X = digits[0][:512]
     AutoencoderTransformer(3, batch_size=128, max_epochs=3, random_state=0).fit(X)
-    # 4 batches an epoch; Adam's state exists from the second epoch on.
-    assert calls == {"dense": 12, "adam": 8}
-    calls.update(dense=0, adam=0)
+    assert calls == {"dense": 12}  # 4 batches an epoch
+    calls.update(dense=0)
     DenoisingAE(3, batch_size=128, max_epochs=3, random_state=0).fit(X)  # noise: autograd
-    assert calls == {"dense": 0, "adam": 0}
+    assert calls == {"dense": 0}
+
+
+def _step_and_autograd(X, dtype, **params):
+    """The dense step's loss and gradients, and autograd's, on one batch of ``X``."""
+    keep, engines = engine_keeper()
+    AutoencoderTransformer(max_epochs=1, random_state=0, callbacks=[keep], **params).fit(X)
+    net = engines[0]
+    module = net.plain_module().to(dtype)
+    X = torch.as_tensor(X[:64], dtype=dtype)
+    step = DenseStep.for_net(net)
+    loss, _ = step(X, X)
+    dense = {name: p.grad.clone() for name, p in module.named_parameters()}
+    for param in module.parameters():
+        param.grad = None
+    output, _ = module(X)
+    module.reconstruction_loss(output, X).backward()
+    return module, X, float(loss), dense, {n: p.grad for n, p in module.named_parameters()}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(n_components=3, hidden_layer_sizes=(32,)),
+        dict(n_components=4, hidden_layer_sizes=(32, 16), loss="bce", activation="tanh"),
+        dict(n_components=4, code_activation="sigmoid", activation="sigmoid"),
+    ],
+)
+def test_dense_step_gradients_are_close_to_autograd_and_to_finite_differences(digits, params):
+    module, X, loss, dense, autograd = _step_and_autograd(digits[0], torch.float64, **params)
+    for name, grad in autograd.items():
+        torch.testing.assert_close(dense[name], grad, rtol=1e-10, atol=1e-12, msg=name)
+    # float64 central differences of the loss along a random direction of every weight
+    rng = torch.Generator().manual_seed(0)
+    directions = {
+        n: torch.randn(p.shape, generator=rng, dtype=p.dtype) for n, p in module.named_parameters()
+    }
+    eps, values = 1e-6, []
+    with torch.no_grad():
+        for sign in (1, -1):
+            for name, param in module.named_parameters():
+                param.add_(sign * eps * directions[name])
+            values.append(float(module.reconstruction_loss(module(X)[0], X)))
+            for name, param in module.named_parameters():
+                param.sub_(sign * eps * directions[name])
+    numeric = (values[0] - values[1]) / (2 * eps)
+    analytic = sum(float((dense[n] * directions[n]).sum()) for n in dense)
+    assert analytic == pytest.approx(numeric, rel=1e-6)
+    with torch.no_grad():
+        again = float(module.reconstruction_loss(module(X)[0], X))
+    assert loss == pytest.approx(again, rel=1e-12)
+
+
+class _PatchedStep(Callback):
+    """Replaces the optimizer's ``step`` on the instance, as a scheduler does."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.calls = 0
+        original = net.optimizer_.step
+
+        def counted(*args, **kwargs):
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        net.optimizer_.step = counted
+
+
+def test_an_optimizer_step_patched_on_the_instance_is_called(digits):
+    factory, made = callback_keeper(_PatchedStep)
+    X = digits[0][:512]
+    AutoencoderTransformer(
+        3, batch_size=128, max_epochs=3, random_state=0, callbacks=[factory]
+    ).fit(X)
+    assert made[0].calls == 12  # every batch stepped through the patched step
+
+
+def test_the_plain_step_falls_back_where_a_private_registry_is_missing(monkeypatch):
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))])
+    assert fast_path.plain_step(optimizer) != optimizer.step  # the wrapper is skipped
+    monkeypatch.delattr(fast_path._optimizer_module, "_global_optimizer_pre_hooks")
+    assert fast_path.plain_step(optimizer) == optimizer.step
 
 
 class _Hooked(Callback):
@@ -117,18 +183,21 @@ class _Hooked(Callback):
 
 def test_a_hook_on_the_module_is_called_as_with_autograd(digits):
     X = digits[0][:256]
-    hooked = _Hooked()
-    estimator = AutoencoderTransformer(3, batch_size=128, max_epochs=2, callbacks=[hooked])
+    factory, made = callback_keeper(_Hooked)
+    estimator = AutoencoderTransformer(3, batch_size=128, max_epochs=2, callbacks=[factory])
     estimator.set_params(random_state=0).fit(X)
-    callback = dict(estimator.net_.callbacks_)["_Hooked"]
-    assert callback.calls >= 4  # every training batch went through the hooked layer
+    assert made[0].calls >= 4  # every training batch went through the hooked layer
 
 
 def test_unsupported_layers_fall_back_to_autograd(digits):
-    ae = AutoencoderTransformer(3, activation="gelu", max_epochs=1, random_state=0)
-    assert DenseStep.for_net(ae.fit(digits[0][:100]).net_) is None
-    ae = AutoencoderTransformer(3, tied_weights=True, max_epochs=1, random_state=0)
-    assert DenseStep.for_net(ae.fit(digits[0][:100]).net_) is None
-    plain = AutoencoderTransformer(3, max_epochs=1, random_state=0).fit(digits[0][:100])
-    assert isinstance(DenseStep.for_net(plain.net_), DenseStep)
+    for params, applies in [
+        ({"activation": "gelu"}, False),
+        ({"tied_weights": True}, False),
+        ({}, True),
+    ]:
+        keep, engines = engine_keeper()
+        AutoencoderTransformer(3, max_epochs=1, random_state=0, callbacks=[keep], **params).fit(
+            digits[0][:100]
+        )
+        assert isinstance(DenseStep.for_net(engines[0]), DenseStep) == applies, params
     assert dense_step._layers([torch.nn.ELU()]) is None

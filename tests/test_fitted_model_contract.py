@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helpers import InterruptAfter
+from _helpers import InterruptAfter, engine_keeper
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -111,13 +111,14 @@ def test_set_params_after_fit_changes_nothing_fitted(small_digits, tmp_path, cls
 def test_training_run_parameters_take_effect_on_the_next_warm_fit(small_digits):
     X = small_digits[0]
     est = _small(DenoisingAE, warm_start=True).fit(X)
+    keep, engines = engine_keeper()
     est.set_params(lr=0.05, weight_decay=0.01, batch_size=50, max_epochs=3, noise_level=0.5)
-    est.fit(X)
-    group = est.net_.optimizer_.param_groups[0]
+    est.set_params(callbacks=[keep]).fit(X)
+    group = engines[0].optimizer_.param_groups[0]
     assert group["lr"] == 0.05 and group["weight_decay"] == 0.01
-    assert est.net_.optimizer_.state_dict()["state"][0]["step"] == 2 * 2 + 3 * 6  # carried over
-    assert est.n_iter_ == 5 and est.net_.history[-1, "train_batch_count"] == 6
-    assert est.net_.corruption.level == 0.5
+    assert est.training_state_.optimizer_state["state"][0]["step"] == 2 * 2 + 3 * 6  # carried
+    assert est.n_iter_ == 5 and est.history_[-1, "train_batch_count"] == 6
+    assert engines[0].corruption.level == 0.5
 
 
 # 3. partial_fit's code density summarises every batch.
@@ -156,7 +157,7 @@ def test_skorch_callbacks_work_with_their_defaults(small_digits, tmp_path):
         est.set_params(callbacks=callbacks, tol=0.0, n_iter_no_change=200).fit(X)
     assert est.n_iter_ < 200  # skorch's EarlyStopping stopped it, without a KeyboardInterrupt
     assert (tmp_path / "params.pt").exists()
-    row = est.net_.history[-1]
+    row = est.history_[-1]
     assert {"train_loss", "valid_loss", "valid_loss_best", "valid_score"} <= set(row)
     # Both curves in one unit: the criterion's mean per element.
     assert len(est.validation_loss_curve_) == len(est.loss_curve_) == est.n_iter_

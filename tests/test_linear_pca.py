@@ -45,7 +45,7 @@ def test_linear_autoencoder_spans_the_principal_subspace(tied_weights):
 
 def test_tied_linear_autoencoder_has_orthonormal_encoder_rows():
     ae = _linear(tied_weights=True).fit(_spectrum_data())
-    rows = ae.net_.module_.encoder[0].weight.detach().numpy()
+    rows = ae.module_.encoder[0].weight.detach().numpy()
     np.testing.assert_allclose(rows @ rows.T, np.eye(3), atol=1e-4)
 
 

@@ -9,6 +9,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+import skorch
+import torch
+from _estimators import ESTIMATOR_CLASSES
 from safetensors.numpy import load_file, save_file
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -292,9 +295,16 @@ def _assert_same_fitted_attributes(loaded, original):
     )
     for name in names:
         a, b = getattr(loaded, name), getattr(original, name)
-        if name in ("net_", "autoencoder_", "indicator_"):
+        if name in ("module_", "history_", "autoencoder_", "indicator_"):
             continue  # compared through their outputs
-        if isinstance(b, dict):
+        if name == "training_state_":  # a saved model's optimizer starts afresh
+            assert a.settings == b.settings
+            if a.optimizer_state is not None:
+                assert a.optimizer_state.keys() == b.optimizer_state.keys()
+                for index, state in b.optimizer_state["state"].items():
+                    for key, value in state.items():
+                        np.testing.assert_array_equal(a.optimizer_state["state"][index][key], value)
+        elif isinstance(b, dict):
             assert a.keys() == b.keys(), name
             for key in b:
                 np.testing.assert_array_equal(a[key], b[key], err_msg=f"{name}[{key}]")
@@ -386,3 +396,31 @@ def test_directories_saved_by_the_previous_layout_load_with_the_same_outputs(nam
     loaded = sklearn_ae.load(SAVED_BY_THE_PREVIOUS_LAYOUT / name)
     assert type(loaded).__name__ == name
     np.testing.assert_array_equal(getattr(loaded, method)(rows), expected[name])
+
+
+def _refuse(what):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{what} built while loading a model for inference")
+
+    return refuse
+
+
+@pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda cls: cls.__name__)
+def test_unpickling_and_loading_build_no_optimizer_and_no_engine(cls, small_digits, tmp_path):
+    X = small_digits[0][:100]
+    est = cls(2, hidden_layer_sizes=(8,), max_epochs=2, random_state=0).fit(X)
+    blob = pickle.dumps(est)
+    est.save(tmp_path / "model")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.optim.Optimizer, "__init__", _refuse("an optimizer"))
+        patch.setattr(skorch.NeuralNet, "__init__", _refuse("a skorch net"))
+        for loaded in (pickle.loads(blob), sklearn_ae.load(tmp_path / "model")):
+            np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+            np.testing.assert_array_equal(loaded.score_samples(X), est.score_samples(X))
+            assert loaded.history_[:, "train_loss"] == est.history_[:, "train_loss"]
+    # Training then continues exactly, the optimizer's state included.
+    warm = {"warm_start": True, "max_epochs": 2}
+    continued = pickle.loads(blob).set_params(**warm).fit(X)
+    np.testing.assert_array_equal(
+        continued.transform(X), est.set_params(**warm).fit(X).transform(X)
+    )

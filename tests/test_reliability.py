@@ -9,6 +9,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _helpers import callback_keeper
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -112,8 +113,9 @@ class _RecordThreads(Callback):
 
 
 def _threads_used_in_a_fit(X):
-    est = AutoencoderTransformer(max_epochs=1, callbacks=[("threads", _RecordThreads)]).fit(X)
-    return dict(est.net_.callbacks_)["threads"].n_threads
+    factory, made = callback_keeper(_RecordThreads)
+    AutoencoderTransformer(max_epochs=1, callbacks=[("threads", factory)]).fit(X)
+    return made[0].n_threads
 
 
 def test_process_workers_train_with_one_torch_thread(small_digits):

@@ -42,7 +42,7 @@ def test_pca_decoder_reproduces_pca_score(digits, n_components):
     X_train, X_test = train_test_split(digits[0], random_state=0)
     pca = PCA(n_components=n_components).fit(X_train)
     ae = AutoencoderTransformer(n_components, hidden_layer_sizes=(), max_epochs=1).fit(X_train)
-    module = ae.net_.plain_module().double()
+    module = ae.module_.double()
     W, mean = torch.as_tensor(pca.components_), torch.as_tensor(pca.mean_)
     with torch.no_grad():
         module.encoder[0].weight.copy_(W)

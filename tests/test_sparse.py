@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from _helpers import engine_keeper
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -33,8 +34,10 @@ def test_share_of_exact_zeros_grows_with_alpha_without_dead_units(digits):
 
 def test_dead_units_are_restarted_as_copies_with_a_silent_decoder(small_digits):
     X = small_digits[0]
-    sae = SparseAE(8, code_activation="relu", max_epochs=1, random_state=0).fit(X)
-    module, net = sae.net_.plain_module(), sae.net_
+    keep, engines = engine_keeper()
+    sae = SparseAE(8, code_activation="relu", max_epochs=1, random_state=0, callbacks=[keep])
+    sae.fit(X)
+    module, net = sae.module_, engines[0]
     layer = [m for m in module.encoder if isinstance(m, torch.nn.Linear)][-1]
     module.resample_code_units(
         torch.tensor([2, 5]), torch.tensor([0]), net.optimizer_, net.generator
@@ -53,7 +56,7 @@ def test_k_sparse_rows_have_at_most_k_nonzeros(small_digits):
     sae = SparseAE(n_components=16, k=3, alpha=0.0, max_epochs=5, random_state=0).fit(X)
     nonzeros = (sae.transform(X) != 0).sum(1)
     assert nonzeros.max() <= 3 and nonzeros.mean() > 1
-    assert any(isinstance(m, TopK) for m in sae.net_.module_.encoder)
+    assert any(isinstance(m, TopK) for m in sae.module_.encoder)
 
 
 def test_top_k_keeps_the_largest_entries():

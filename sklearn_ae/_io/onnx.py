@@ -148,7 +148,7 @@ def _completed(graph, estimator, x):
     """Missing (NaN) entries of ``x`` filled as ``transform`` fills them: first with
     ``fill_values_``, then with the reconstruction of the filled row; observed
     entries pass through, and complete rows are unchanged."""
-    module = estimator.net_.plain_module()
+    module = estimator.module_
     missing = graph.node("IsNaN", [x])
     x_filled = graph.node("Where", [missing, graph.constant("fill", estimator.fill_values_), x])
     for _ in range(COMPLETION_PASSES):
@@ -159,7 +159,7 @@ def _completed(graph, estimator, x):
 
 def converter(scope, operator, container):
     estimator = operator.raw_operator
-    encoder = estimator.net_.plain_module().encoder_copy()
+    encoder = estimator.module_.encoder_copy()
     from skl2onnx.common.data_types import DoubleTensorType
 
     graph = _Graph(scope, container)
@@ -212,7 +212,7 @@ def imputer_converter(scope, operator, container):
     z = graph.node("Div", [graph.node("Sub", [x_kept, mean]), scale])
     zero = graph.constant("zero", [0.0])
     filled = graph.node("Where", [holes, zero, z])
-    module = imputer.autoencoder_.net_.plain_module()
+    module = imputer.autoencoder_.module_
     for _ in range(imputer.n_passes):
         recon = _reconstruction(graph, module, imputer.autoencoder_.spec_.loss, filled)
         filled = graph.node("Where", [holes, recon, z])

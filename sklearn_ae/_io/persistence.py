@@ -22,9 +22,10 @@ from safetensors import safe_open
 from safetensors.numpy import save_file
 from sklearn.base import clone
 
-from .._nn.modules import module_shapes
+from .._nn.modules import fitted_network, module_shapes
 from .._nn.spec import NetworkSpec
-from .._training.state import engine_settings, rebuild_net
+from .._training.engine import PlainHistory
+from .._training.state import Continuation
 from .._utils.device import available_device, resolve_device
 from .._version import __version__
 from ..exceptions import VersionMismatchWarning
@@ -123,10 +124,9 @@ def save_estimator(estimator, path):
         if isinstance(value, np.ndarray):  # an array parameter (an AdversarialAE's prior)
             params[name] = value.tolist()
     params["device"] = str(params["device"])
-    net = estimator.net_
     tensors = {
         f"module.{name}": value.detach().cpu().numpy()
-        for name, value in net.plain_module().state_dict().items()
+        for name, value in estimator.module_.state_dict().items()
     }
     tensors["code_mean_"] = estimator.code_mean_
     tensors["code_covariance_"] = estimator.code_covariance_
@@ -147,11 +147,11 @@ def save_estimator(estimator, path):
     fitted["output_config"] = dict(getattr(estimator, "_sklearn_output_config", {}))
     if hasattr(estimator, "output_dtype_"):
         fitted["output_dtype_"] = estimator.output_dtype_
-    history = [{k: epoch[k] for k in _HISTORY_KEYS if k in epoch} for epoch in net.history]
+    history = [{k: epoch[k] for k in _HISTORY_KEYS if k in epoch} for epoch in estimator.history_]
     model = {
         "class": type(estimator).__name__,
         "spec": estimator.spec_.to_dict(),
-        "settings": engine_settings(net),
+        "settings": estimator.training_state_.settings,
         "fitted": fitted,
     }
     fields = {"class": model["class"], "params": params, "spec": model["spec"]}
@@ -438,12 +438,11 @@ def load_autoencoder(cls, path, document, device=None, load=None):
         else (resolve_device(str(device)))
     )
     estimator.spec_ = spec
-    state = {
-        "module": {k[len("module.") :]: v for k, v in tensors.items() if k.startswith("module.")},
-        "history": history,
-        "settings": settings,
-    }
-    estimator.net_ = rebuild_net(spec, device, state)
+    weights = {k[len("module.") :]: v for k, v in tensors.items() if k.startswith("module.")}
+    estimator.module_ = fitted_network(spec, weights, device)
+    estimator.history_ = PlainHistory(history)
+    # The optimizer and the generators were not saved: training continues afresh.
+    estimator.training_state_ = Continuation(settings=settings)
     for name in _JSON_ATTRIBUTES:
         setattr(estimator, name, fitted[name])
     estimator.device_ = device

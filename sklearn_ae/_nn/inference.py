@@ -18,28 +18,25 @@ COMPLETION_PASSES = 1
 _FLOAT64_COPIES = weakref.WeakKeyDictionary()
 
 
-def fitted_module(net, dtype):
-    """The trained module of ``net`` in eval mode, in the floating precision ``dtype``.
+def fitted_module(module, dtype):
+    """The trained ``module`` in eval mode, in the floating precision ``dtype``.
 
     float64 input is computed in float64 (on a copy of the weights): a row's
     result then does not depend on which other rows share its batch. The
-    copy is cached until the weights change (a refit, a warm start, a
-    rollback): copying on every call made one-row float64 transforms 10x
-    slower than float32 ones.
+    copy is cached until the weights change: a fitted module is never trained
+    in place (a warm start trains a copy), and any other in-place change of a
+    parameter or buffer bumps its version counter. Copying on every call made
+    one-row float64 transforms 10x slower than float32 ones.
     """
-    module = net.plain_module()
     if dtype != np.float64:
         # eval() walks every submodule: a third of a one-row transform's time.
         return module.eval() if module.training else module
-    # Valid for this training run's net (each fit builds a new one: fused Adam
-    # updates weights without bumping their version counters) and these
-    # versions (any other in-place change of a parameter or buffer bumps them).
     versions = tuple(t._version for t in (*module.parameters(), *module.buffers()))
     cached = _FLOAT64_COPIES.get(module)
-    if cached is None or cached[0]() is not net or cached[1] != versions:
+    if cached is None or cached[0] != versions:
         copied = copy.deepcopy(module).double().eval()
-        cached = _FLOAT64_COPIES[module] = (weakref.ref(net), versions, copied)
-    return cached[2]
+        cached = _FLOAT64_COPIES[module] = (versions, copied)
+    return cached[1]
 
 
 def complete(X, fill_values, reconstruct_rows):

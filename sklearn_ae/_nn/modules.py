@@ -11,6 +11,7 @@ import copy
 import math
 from itertools import pairwise
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -58,24 +59,31 @@ _AS_FUNCTIONS = {
     nn.Sigmoid: lambda layer, x: torch.sigmoid(x),
     nn.Identity: lambda layer, x: x,
 }
-_GLOBAL_HOOKS = tuple(
-    getattr(torch.nn.modules.module, name, {})
-    for name in (
-        "_global_forward_hooks",
-        "_global_forward_pre_hooks",
-        "_global_backward_hooks",
-        "_global_backward_pre_hooks",
-    )
+# torch's registries of global module hooks (private names: where one is not
+# found, hooks are assumed, and layers are called as modules).
+_GLOBAL_HOOK_REGISTRIES = (
+    "_global_forward_hooks",
+    "_global_forward_pre_hooks",
+    "_global_backward_hooks",
+    "_global_backward_pre_hooks",
+)
+_MODULE_HOOK_REGISTRIES = (
+    "_forward_hooks",
+    "_forward_pre_hooks",
+    "_backward_hooks",
+    "_backward_pre_hooks",
 )
 
 
-def _hooked(module):
-    return bool(
-        module._forward_hooks
-        or module._forward_pre_hooks
-        or module._backward_hooks
-        or module._backward_pre_hooks
-    )
+def global_hooks_possible():
+    """Whether a global module hook is set, or could be (a registry was not found)."""
+    registries = [getattr(torch.nn.modules.module, name, None) for name in _GLOBAL_HOOK_REGISTRIES]
+    return any(registry is None or len(registry) for registry in registries)
+
+
+def has_hooks(module):
+    """Whether ``module`` has a hook of its own, or could have (a registry was not found)."""
+    return any(getattr(module, name, True) for name in _MODULE_HOOK_REGISTRIES)
 
 
 def run_layers(sequence, x):
@@ -84,11 +92,11 @@ def run_layers(sequence, x):
     Any layer, or the sequence, with a hook (or any global module hook) is
     called as a module, so hooks still run.
     """
-    if any(_GLOBAL_HOOKS) or _hooked(sequence):
+    if global_hooks_possible() or has_hooks(sequence):
         return sequence(x)
     for layer in sequence:
         call = _AS_FUNCTIONS.get(type(layer))
-        x = layer(x) if call is None or _hooked(layer) else call(layer, x)
+        x = layer(x) if call is None or has_hooks(layer) else call(layer, x)
     return x
 
 
@@ -571,3 +579,16 @@ def build_module(spec, generator=None):
     if generator is not None:
         module.reset_parameters(generator)
     return module
+
+
+def fitted_network(spec, weights, device):
+    """The trained module ``spec`` describes, with ``weights`` (name -> array), on ``device``.
+
+    What unpickling and ``sklearn_ae.load`` rebuild for inference: no optimizer,
+    no engine.
+    """
+    module = build_module(spec)  # uninitialised: the weights are loaded next
+    module.load_state_dict(
+        {name: torch.as_tensor(np.array(value)) for name, value in weights.items()}
+    )
+    return module.to(device)

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._nn.modules import _GLOBAL_HOOKS, DenseAutoencoder, _hooked
+from .._nn.modules import DenseAutoencoder, has_hooks
 
 _aten = torch.ops.aten
 
@@ -67,8 +67,7 @@ class DenseStep:
             or getattr(net, "accelerator", None) is not None
             or type(module) is not DenseAutoencoder
             or module.tied_weights
-            or any(_GLOBAL_HOOKS)
-            or any(_hooked(m) for m in module.modules())
+            or any(has_hooks(m) for m in module.modules())
             or not all(p.requires_grad for p in module.parameters())
         ):
             return None

@@ -18,17 +18,12 @@ from skorch.history import History
 
 from .._nn.inference import link, squared_error
 from .data import SliceLoader, TensorData, inference_batch_size
-from .dense_step import DenseStep
-from .fast_path import direct_fused_adam, unhooked_step
+from .fast_path import plan_epoch
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 # PyTorch's fused Adam took a hand-written loop's fit from 0.63 s to 0.56 s on
 # a 784-128-64-32 MNIST autoencoder on one CPU thread.
 _FUSED = {"adam", "adamw"}
-
-
-# Callback methods skorch calls for every batch.
-_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
 
 class ModuleCriterion:
@@ -394,28 +389,19 @@ class AutoencoderNet(NeuralNet):
             loss = loss + self.penalty(self.plain_module(), X, code, self.generator)
         return loss
 
-    def _listens_per_batch(self):
-        return any(
-            getattr(type(callback), hook) is not getattr(Callback, hook)
-            for _, callback in self.callbacks_
-            for hook in _BATCH_HOOKS
-        )
-
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        # Checked each epoch: a callback may have registered a hook since.
-        self._dense_step = DenseStep.for_net(self) if training else None
+        # Planned each epoch: a callback may have registered a hook since.
+        plan = plan_epoch(self, training and iterator is not None)
+        self._dense_step = plan.dense_step
         # skorch notifies every callback three times a batch and steps through
         # a closure: on a 6-64-3-64-6 network that was a quarter of the step's
         # time. When no callback listens per batch, this loop does the same
         # work (the same operations in the same order, the same history).
-        if iterator is None or not training or self._listens_per_batch():
+        if plan.optimizer_step is None:
             return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
         optimizer, batches = self.optimizer_, self.history[-1]["batches"]
         loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
-        # Adam's fused kernel called directly needs the gradients of every
-        # parameter, which the dense step always sets.
-        direct = direct_fused_adam(optimizer) if self._dense_step is not None else None
-        step = direct or unhooked_step(optimizer)
+        step = plan.optimizer_step
         params = [p for group in optimizer.param_groups for p in group["params"]]
         for batch in iterator:
             for param in params:  # zero_grad(set_to_none=True), without its profiler record

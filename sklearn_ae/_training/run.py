@@ -1,10 +1,11 @@
 """One training run, as plain functions of plain values.
 
 ``train`` takes the data, the run's settings (``RunSettings``), the noise and
-penalty hooks and the state to start from (a fresh ``TrainingState``, or the
-fitted net's for a warm start), configures the engine once, runs it and
-returns the trained net with its curves (``TrainedRun``). Nothing here reads
-an estimator: the estimator turns its parameters into these values.
+penalty hooks and the state to start from (a fresh ``TrainingState``, or one
+continuing a fitted model), configures the engine once, runs it and returns
+the trained module, its history and what continuing needs (``TrainedRun``);
+the engine is dropped. Nothing here reads an estimator: the estimator turns
+its parameters into these values.
 """
 
 import copy
@@ -22,7 +23,7 @@ from .._utils.device import resolve_device, warn_if_gpu_shared
 from .._utils.validation import generator
 from .data import TensorData, on_device, to_tensor
 from .engine import ConvergenceMonitor, make_net
-from .state import TrainingState
+from .state import Continuation, TrainingState, continuation_of
 
 
 @dataclass(frozen=True)
@@ -59,28 +60,32 @@ class RunSettings:
 
 @dataclass(frozen=True)
 class TrainedRun:
-    """The trained net, and whether its stopping rule ended the run."""
+    """What a run leaves: the trained module, the history, what continuing it
+    needs (a ``Continuation``), and whether its stopping rule ended the run.
+    The engine that trained them is not kept."""
 
-    net: object
+    module: object
+    history: object
+    continuation: Continuation
     converged: bool
     n_epochs: int  # epochs run by this call
 
     @property
     def loss_curve(self):
-        return [epoch["train_loss"] for epoch in self.net.history]
+        return [epoch["train_loss"] for epoch in self.history]
 
     def components(self):
         """The decoder's weights (n_components, n_features) of an affine network with
         an identity link, as PCA's ``components_``; else None."""
-        plain = self.net.plain_module()
-        if not (plain.is_affine and plain.observation.link is None):
+        module = self.module
+        if not (module.is_affine and module.observation.link is None):
             return None
-        weight = plain.decoder_weights()[0]  # (n_features, n_components)
+        weight = module.decoder_weights()[0]  # (n_features, n_components)
         return weight.detach().T.cpu().numpy().astype(np.float64)
 
     def validation_curves(self):
         """``(validation scores, validation losses)`` of the epochs that had them."""
-        validated = [epoch for epoch in self.net.history if "valid_score" in epoch]
+        validated = [epoch for epoch in self.history if "valid_score" in epoch]
         return [e["valid_score"] for e in validated], [e["valid_loss"] for e in validated]
 
 
@@ -202,4 +207,10 @@ def train(X, settings, *, epochs, start, device, loss, make_corruption, penalty,
     )
     n_before = len(net.history)
     net.partial_fit(TensorData(X_train), epochs=epochs)
-    return TrainedRun(net, monitor.converged_, len(net.history) - n_before)
+    return TrainedRun(
+        module=net.plain_module(),
+        history=net.history,
+        continuation=continuation_of(net),
+        converged=monitor.converged_,
+        n_epochs=len(net.history) - n_before,
+    )

@@ -1,13 +1,12 @@
-"""Trained-net state: what a training run starts from, and how a net is rebuilt.
+"""Where a training run starts, and what a fitted model keeps to continue one.
 
-``net_state`` holds a trained net as numpy arrays and plain values, for
-pickling and rollback: this replaces skorch's own pickling (a ``torch.save``
-blob inside the pickle), so a pickled estimator holds no torch objects at all
-and a failed fit can restore the previous weights exactly. ``rebuild_net``
-makes the net from a spec and such a state: the one rebuild path, for
-unpickling and for ``sklearn_ae.load``. ``TrainingState`` is where a training
-run starts: a fresh module, or a fitted net's module, generators, optimizer
-state and history.
+A fitted estimator holds its trained module (all that inference needs) and,
+apart from it, a ``Continuation``: the optimizer's state, the private
+generators' states and the last run's engine settings, as numpy arrays and
+plain values. Pickling it needs no torch objects, and nothing in it is
+trained in place: a warm start or ``partial_fit`` trains a copy of the module
+from a ``TrainingState`` built out of it, so a failed run leaves the fitted
+model as it was. The skorch engine exists only while a run trains.
 """
 
 import contextlib
@@ -17,9 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._nn.modules import build_module
 from .._utils.validation import generator
-from .engine import make_net
 
 
 @dataclass(frozen=True)
@@ -35,35 +32,43 @@ class TrainingState:
     history: object = None
 
 
-def continued_state(net):
-    """The ``TrainingState`` that continues training the fitted ``net``."""
-    return TrainingState(
-        module=net.plain_module(),
-        shuffle_generator=net.iterator_train__generator,
-        generator=net.generator,
-        optimizer=net.optimizer.__name__.lower(),
-        optimizer_state=net.optimizer_.state_dict(),
-        history=net.history,
-    )
+@dataclass(frozen=True)
+class Continuation:
+    """What continuing training needs besides the fitted module, as plain values.
+
+    ``settings``: the last run's engine settings (optimizer name, lr,
+    weight_decay, batch_size, max_epochs, shuffle). ``optimizer_state``,
+    ``generator_state`` and ``shuffle_state`` are numpy trees, or None where
+    training continues afresh (a model read by ``sklearn_ae.load``).
+    ``device_type``: where the generators ran (CPU and CUDA states differ).
+    """
+
+    settings: dict
+    optimizer_state: dict | None = None
+    generator_state: np.ndarray | None = None
+    shuffle_state: np.ndarray | None = None
+    device_type: str = "cpu"
 
 
-def _numpy_tree(obj):
+def numpy_tree(obj):
+    """``obj`` with every tensor replaced by a numpy copy."""
     if isinstance(obj, torch.Tensor):
         return obj.detach().cpu().numpy().copy()
     if isinstance(obj, dict):
-        return {key: _numpy_tree(value) for key, value in obj.items()}
+        return {key: numpy_tree(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_numpy_tree(value) for value in obj)
+        return type(obj)(numpy_tree(value) for value in obj)
     return obj
 
 
-def _torch_tree(obj):
+def torch_tree(obj):
+    """``obj`` with every numpy array replaced by a tensor (a copy)."""
     if isinstance(obj, np.ndarray):
         return torch.from_numpy(np.array(obj))
     if isinstance(obj, dict):
-        return {key: _torch_tree(value) for key, value in obj.items()}
+        return {key: torch_tree(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_torch_tree(value) for value in obj)
+        return type(obj)(torch_tree(value) for value in obj)
     return obj
 
 
@@ -79,53 +84,34 @@ def engine_settings(net):
     }
 
 
-def net_state(net):
-    """Everything a trained net needs to continue, as numpy arrays and plain values."""
-    return {
-        "module": _numpy_tree(net.plain_module().state_dict()),
-        "optimizer": _numpy_tree(net.optimizer_.state_dict()),
-        "generator": net.generator.get_state().numpy().copy(),
-        "shuffle_generator": net.iterator_train__generator.get_state().numpy().copy(),
-        "history": [dict(epoch) for epoch in net.history],
-        "settings": engine_settings(net),
-    }
-
-
-def restore_net_state(net, state, same_device_type=True):
-    """Load a ``net_state`` (or the part of it that was saved) into an initialised ``net``."""
-    net.plain_module().load_state_dict(_torch_tree(state["module"]))
-    if "optimizer" in state:  # sklearn_ae.load starts the optimizer afresh
-        net.optimizer_.load_state_dict(_torch_tree(state["optimizer"]))
-    # CUDA and CPU generators keep incompatible states.
-    if same_device_type and "generator" in state:
-        net.generator.set_state(torch.from_numpy(np.array(state["generator"])))
-    if "shuffle_generator" in state:
-        shuffle = torch.from_numpy(np.array(state["shuffle_generator"]))
-        net.iterator_train__generator.set_state(shuffle)
-    net.history_.clear()
-    net.history_.extend(copy.deepcopy(state.get("history", [])))
-    return net
-
-
-def rebuild_net(spec, device, state, same_device_type=True):
-    """The fitted net from ``spec`` and a saved ``net_state`` (or the part of it saved).
-
-    Never reads an estimator's current parameters. ``state`` holds ``module``
-    weights, the engine ``settings`` and, where saved, ``optimizer``,
-    generator states and ``history``.
-    """
-    net = make_net(
-        build_module(spec),  # uninitialised: the saved weights are loaded next
-        loss=spec.loss,
-        device=device,
-        shuffle_generator=generator(0),
-        generator=generator(0, device),
-        monitor=None,
-        callbacks=[],
-        verbose=0,
-        **state["settings"],
+def continuation_of(net):
+    """The ``Continuation`` of a trained engine: copies, so the engine can go."""
+    return Continuation(
+        settings=engine_settings(net),
+        optimizer_state=numpy_tree(net.optimizer_.state_dict()),
+        generator_state=net.generator.get_state().numpy().copy(),
+        shuffle_state=net.iterator_train__generator.get_state().numpy().copy(),
+        device_type=net.generator.device.type,
     )
-    return restore_net_state(net, state, same_device_type=same_device_type)
+
+
+def continued_state(module, history, continuation, device):
+    """The ``TrainingState`` that continues training a copy of the fitted ``module``."""
+    shuffle_generator, noise_generator = generator(0), generator(0, device)
+    if continuation.shuffle_state is not None:
+        shuffle_generator.set_state(torch.from_numpy(np.array(continuation.shuffle_state)))
+    same_device_type = continuation.device_type == noise_generator.device.type
+    if continuation.generator_state is not None and same_device_type:
+        noise_generator.set_state(torch.from_numpy(np.array(continuation.generator_state)))
+    optimizer_state = continuation.optimizer_state
+    return TrainingState(
+        module=copy.deepcopy(module),
+        shuffle_generator=shuffle_generator,
+        generator=noise_generator,
+        optimizer=continuation.settings["optimizer"],
+        optimizer_state=None if optimizer_state is None else torch_tree(optimizer_state),
+        history=history,
+    )
 
 
 @contextlib.contextmanager
@@ -133,15 +119,13 @@ def unchanged_on_error(estimator):
     """Leave ``estimator`` exactly as it was when the block raises.
 
     A failed first fit leaves it unfitted; a failed refit or warm start keeps
-    the previous model, its net's weights and optimizer state included.
+    the previous model: training never writes into the fitted module or its
+    ``Continuation`` (a run trains a copy), so restoring the attributes suffices.
     """
     attributes = dict(estimator.__dict__)
-    saved_net = net_state(estimator.net_) if hasattr(estimator, "net_") else None
     try:
         yield
     except BaseException:
         estimator.__dict__.clear()
         estimator.__dict__.update(attributes)
-        if saved_net is not None:
-            restore_net_state(estimator.net_, saved_net)
         raise

@@ -178,7 +178,7 @@ default="normal"
     >>> aae = AdversarialAE(n_components=2, loss="bce", max_epochs=5, random_state=0).fit(X)
     >>> aae.transform(X).shape, aae.sample(3, random_state=0).shape
     ((200, 2), (3, 64))
-    >>> sorted(k for k in aae.net_.history[-1] if k.endswith("_loss"))
+    >>> sorted(k for k in aae.history_[-1] if k.endswith("_loss"))
     ['discriminator_loss', 'generator_loss', 'reconstruction_loss', 'train_loss']
     """
 

@@ -20,10 +20,11 @@ from sklearn.utils.validation import check_is_fitted
 from .._io.persistence import save_estimator
 from .._nn.inference import complete, decode, fitted_module, reconstruct
 from .._nn.losses import LOSSES
+from .._nn.modules import fitted_network
 from .._nn.spec import NetworkSpec
 from .._training.data import map_rows
 from .._training.run import RunSettings, fresh_state, train, training_device, warn_if_not_converged
-from .._training.state import continued_state, net_state, rebuild_net, unchanged_on_error
+from .._training.state import continued_state, numpy_tree, unchanged_on_error
 from .._utils.device import available_device
 from .._utils.validation import (
     FLOAT_DTYPES,
@@ -184,7 +185,8 @@ class _BaseAutoencoder(
         seeds = seed_sequence(self.random_state).generate_state(4)
         if continue_training:
             self.spec_.check_continues(spec, method)
-            device, start = self.device_, continued_state(self.net_)
+            device = self.device_
+            start = continued_state(self.module_, self.history_, self.training_state_, device)
         else:
             if self._needs_narrow_code:
                 warn_if_no_bottleneck(spec, type(self).__name__)
@@ -213,14 +215,15 @@ class _BaseAutoencoder(
             fill_values=self.fill_values_,
             seed=seeds[3],
         )
-        net = self.net_ = run.net
+        self.module_, self.history_ = run.module, run.history
+        self.training_state_ = run.continuation
         self.device_ = device
         self.n_components_ = spec.n_components
         self.loss_curve_ = run.loss_curve
         scores, losses = run.validation_curves()
         self.validation_scores_ = scores if validation else None
         self.validation_loss_curve_ = losses if validation else None
-        self.n_iter_ = len(net.history)
+        self.n_iter_ = len(run.history)
         self.__dict__.pop("components_", None)
         if run.components() is not None:
             self.components_ = run.components()
@@ -246,7 +249,7 @@ class _BaseAutoencoder(
             The fitted estimator.
         """
         with unchanged_on_error(self):
-            continue_training = self.warm_start and hasattr(self, "net_")
+            continue_training = self.warm_start and hasattr(self, "module_")
             X = self._validate_input(X, reset=not continue_training)
             return self._train(
                 X, self.max_epochs, continue_training, validation=self.early_stopping
@@ -282,7 +285,7 @@ class _BaseAutoencoder(
                 stacklevel=3,
             )
         with unchanged_on_error(self):
-            first_call = not hasattr(self, "net_")
+            first_call = not hasattr(self, "module_")
             X = self._validate_input(X, reset=first_call)
             return self._train(X, 1, continue_training=not first_call, method="partial_fit")
 
@@ -306,7 +309,7 @@ class _BaseAutoencoder(
 
     def _fitted_module(self, dtype):
         """The trained module in eval mode, in the floating precision ``dtype``."""
-        return fitted_module(self.net_, dtype)
+        return fitted_module(self.module_, dtype)
 
     def _validate_input(self, X, reset):
         return validate_input(self, X, reset)
@@ -434,16 +437,14 @@ class _BaseAutoencoder(
         state = dict(super().__getstate__())  # a copy: never mutate the live object
         # An Accelerator is the running process group, not model state.
         state["accelerator"] = None
-        if "net_" in state:
-            state["net_"] = net_state(state["net_"])
+        if "module_" in state:  # the weights as numpy arrays: no torch object in a pickle
+            state["module_"] = numpy_tree(state["module_"].state_dict())
         return state
 
     def __setstate__(self, state):
-        saved_net = state.pop("net_", None)
+        weights = state.pop("module_", None)
         super().__setstate__(state)
-        if saved_net is None:
+        if weights is None:
             return
-        device = self.device_ = available_device(self.device_, type(self).__name__)
-        self.net_ = rebuild_net(
-            self.spec_, device, saved_net, same_device_type=device == state["device_"]
-        )
+        self.device_ = available_device(self.device_, type(self).__name__)
+        self.module_ = fitted_network(self.spec_, weights, self.device_)

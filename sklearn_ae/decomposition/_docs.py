@@ -43,7 +43,7 @@ default="{code_activation}"
         Otherwise training stops when the training loss stops improving.
         Each epoch then records ``valid_loss`` (the training criterion on the
         held-out rows, in the unit of ``train_loss``), ``valid_loss_best`` and
-        ``valid_score`` in ``net_.history``, so skorch's ``EarlyStopping``,
+        ``valid_score`` in ``history_``, so skorch's ``EarlyStopping``,
         ``Checkpoint`` and ``LRScheduler`` callbacks work as usual. Has no
         effect in ``partial_fit``.
     validation_fraction : float, default=0.1
@@ -63,7 +63,9 @@ default="{code_activation}"
         penalty...) take effect on the next fit.
     callbacks : list of skorch callbacks or callables, default=None
         Extra skorch callbacks, or zero-argument factories of them; each fit
-        uses fresh copies.
+        uses fresh copies, dropped with the engine when the fit ends (to read
+        a callback's state afterwards, pass a factory that keeps a reference
+        to what it makes).
     device : str or torch.device, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto" (CUDA when available). Resolved at
         fit time; ``device_`` records the device used.
@@ -141,8 +143,20 @@ n_components_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during fit, when ``X`` has string column names.
-    net_ : skorch.NeuralNet
-        The trained skorch network; ``net_.module_`` is the torch module.
+    module_ : torch.nn.Module
+        The trained network (encoder and decoder), all that inference reads
+        besides ``spec_`` and the fitted arrays. Unpickling and
+        :func:`sklearn_ae.load` rebuild it alone: no optimizer, no engine.
+    history_ : skorch.history.History
+        One row per epoch over all fits of a warm-started model:
+        ``train_loss``, ``dur``, ``valid_loss``, ``valid_score`` and what the
+        estimator records (``history_[:, "train_loss"]`` reads a column).
+    training_state_ : Continuation
+        What continuing training (``warm_start=True``, ``partial_fit``)
+        needs besides ``module_``: the optimizer's state, the private
+        generators' states and the last run's settings, as numpy arrays and
+        plain values. :func:`sklearn_ae.load` keeps the settings only: the
+        optimizer then starts afresh.
     device_ : str
         The device the model was trained on.
     loss_curve_ : list of float

@@ -108,4 +108,4 @@ class _ManifoldMixin:
             shape (n, n_components).
         """
         check_is_fitted(self)
-        return self.net_.plain_module().encoder_copy()
+        return self.module_.encoder_copy()

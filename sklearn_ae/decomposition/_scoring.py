@@ -233,7 +233,7 @@ class _ScoringMixin:
         X, observed = self._complete(X)
         # The module's own precision (float32 unless made double): this runs at the
         # end of every fit, and a float64 copy of the network took 8% of a fit.
-        module = self.net_.plain_module().eval()
+        module = self.module_.eval()
         dtype = torch.empty(0, dtype=next(module.parameters()).dtype).numpy().dtype
         loss = self.spec_.loss
 

@@ -199,7 +199,7 @@ class VariationalAE(_BaseAutoencoder):
         is a Gaussian density on the same space, whatever the training loss. A
         Gaussian decoder's own variance is set to it as well.
         """
-        module = self.net_.plain_module()
+        module = self.module_
         rows = np.random.default_rng(seed).permutation(X.shape[0])[:_DENSITY_ROWS]
         X, observed = self._complete(X[np.sort(rows)])
         generator = torch.Generator().manual_seed(int(seed))
