@@ -91,7 +91,7 @@ def _versions():
     }
 
 
-def _encode_random_state(value):
+def encode_random_state(value):
     """JSON for ``random_state``; a RandomState is saved with its full stream position."""
     if isinstance(value, np.random.RandomState):
         name, keys, position, has_gauss, cached = value.get_state()
@@ -99,7 +99,7 @@ def _encode_random_state(value):
     return value
 
 
-def _decode_random_state(value):
+def decode_random_state(value):
     if isinstance(value, dict):
         name, keys, position, has_gauss, cached = value["RandomState"]
         state = np.random.RandomState()
@@ -116,7 +116,7 @@ def save_estimator(estimator, path):
             "callbacks cannot be saved as data; set_params(callbacks=None) before "
             "save, or use pickle or skops for estimators with callbacks."
         )
-    params["random_state"] = _encode_random_state(params["random_state"])
+    params["random_state"] = encode_random_state(params["random_state"])
     for name in _TUPLE_PARAMETERS:
         if params.get(name) is not None:
             params[name] = [int(v) for v in np.asarray(params[name]).ravel()]
@@ -178,7 +178,7 @@ def read_document(path):
     return document
 
 
-def _check_versions(document):
+def check_versions(document):
     saved, here = document.get("versions", {}), _versions()
     differing = {
         k: (saved.get(k), v)
@@ -228,13 +228,13 @@ def _header(path):
 
 def _parse(cls, document, path):
     """Estimator, spec, fitted values and engine settings from the JSON document."""
-    _check_versions(document)
+    check_versions(document)
     try:
         params = dict(document["params"])
         for name in _TUPLE_PARAMETERS:
             if params.get(name) is not None:  # JSON has lists; the parameters were tuples
                 params[name] = tuple(params[name])
-        params["random_state"] = _decode_random_state(params["random_state"])
+        params["random_state"] = decode_random_state(params["random_state"])
         estimator = cls(**params)
         estimator._validate_params()
         spec = NetworkSpec.from_dict(document["spec"])

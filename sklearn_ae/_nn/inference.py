@@ -61,11 +61,15 @@ def load_forward_mode():
 
     torch 2.13 registers those decompositions with the deprecated
     ``torch.jit.script`` and warns about it, from inside torch: loading them
-    here, once, keeps that warning out of users' fits.
+    here, once, keeps that warning out of users' fits. The loader is private
+    to torch: where it is missing, forward mode loads them itself.
     """
+    loader = getattr(torch.autograd.forward_ad, "_maybe_load_decompositions", None)
+    if loader is None:
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.autograd.forward_ad._maybe_load_decompositions()
+        loader()
 
 
 def link(output, loss):

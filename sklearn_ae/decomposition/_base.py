@@ -65,11 +65,24 @@ class _BaseAutoencoder(
     - class attributes ``_module_kind`` (a key of ``MODULE_KINDS``),
       ``_needs_narrow_code`` and ``_validation_score``.
 
-    Services the mixins and variants call, never override:
-    ``_network_spec(n_features)``, ``_validated(X)`` and
-    ``_validated_with_mask(X)`` (checked, missing entries completed),
-    ``_complete(X)``, ``_infer(fn, X)``, ``_fitted_module(dtype)``,
+    - ``_prior_draws(n_samples, random_state)``: codes drawn from the
+      model's prior (generative models; ``sample`` and ``metrics`` call it).
+    - ``_code_draws(X, random_state)``: one code per row of ``X`` as the
+      model draws them (the encoder's code, or a posterior draw), compared
+      with the prior by ``metrics.prior_mmd``.
+    - ``_posterior_draws(X, random_state)``: draws of ``q(h | x)`` where the
+      encoder is stochastic.
+
+    Services the mixins, variants and meta-estimators (the outlier detector,
+    ``metrics``) call, never override: ``_network_spec(n_features)``,
+    ``_validated(X)`` and ``_validated_with_mask(X)`` (checked, missing
+    entries completed), ``_complete(X)``, ``_infer(fn, X)``,
+    ``_fitted_module(dtype)`` (``module_`` in eval mode in a precision),
     ``_compute_dtype(dtype)`` and ``_widest_layer()``.
+
+    Fitted state: ``spec_``, ``module_`` and the fitted arrays are what
+    inference reads; ``history_`` and ``training_state_`` are what continuing
+    training reads. No skorch engine outlives a fit.
     """
 
     _parameter_constraints = dict(PARAMETER_CONSTRAINTS)

@@ -39,7 +39,7 @@ def _decode_missing(value):
 def save_imputer(imputer, path):
     params = imputer.get_params()
     params["missing_values"] = _encode_missing(params["missing_values"])
-    params["random_state"] = _persistence._encode_random_state(params["random_state"])
+    params["random_state"] = _persistence.encode_random_state(params["random_state"])
     if params["hidden_layer_sizes"] is not None:
         params["hidden_layer_sizes"] = [int(v) for v in params["hidden_layer_sizes"]]
     indicator = imputer.indicator_
@@ -67,11 +67,11 @@ def load_imputer(cls, path, document, device, load):
     """The imputer of class ``cls`` saved in ``path``; ``load`` reads its autoencoder."""
 
     path = Path(path)
-    _persistence._check_versions(document)
+    _persistence.check_versions(document)
     try:
         params = dict(document["params"])
         params["missing_values"] = _decode_missing(params["missing_values"])
-        params["random_state"] = _persistence._decode_random_state(params["random_state"])
+        params["random_state"] = _persistence.decode_random_state(params["random_state"])
         if params.get("hidden_layer_sizes") is not None:
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
         imputer = cls(**params)

@@ -15,7 +15,7 @@ _ARRAYS = ("mean_", "scale_", "noise_variances_", "code_means_", "code_covarianc
 
 def save_detector(detector, path):
     params = detector.get_params(deep=False)
-    params["random_state"] = _persistence._encode_random_state(params["random_state"])
+    params["random_state"] = _persistence.encode_random_state(params["random_state"])
     # The template is rebuilt from the first fitted estimator's parameters on load.
     params["estimator"] = None if params["estimator"] is None else "fitted estimator_0"
     fitted = {
@@ -40,10 +40,10 @@ def load_detector(cls, path, document, device, load):
     """The detector of class ``cls`` saved in ``path``; ``load`` reads each autoencoder."""
 
     path = Path(path)
-    _persistence._check_versions(document)
+    _persistence.check_versions(document)
     try:
         params = dict(document["params"])
-        params["random_state"] = _persistence._decode_random_state(params["random_state"])
+        params["random_state"] = _persistence.decode_random_state(params["random_state"])
         given = params.pop("estimator")
         if given not in (None, "fitted estimator_0"):
             raise ValueError(f"estimator={given!r}")
