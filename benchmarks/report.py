@@ -504,6 +504,7 @@ SECTIONS = {
     "adversarial": adversarial,
     "impute": impute,
     "serving": serving,
+    "load": tables_only("load"),
     "defaults": tables_only("defaults", "sparsity"),
     "variants": tables_only("variants"),
     "quality": quality,

@@ -395,7 +395,8 @@ def test_directories_saved_by_the_previous_layout_load_with_the_same_outputs(nam
     rows = expected["rows_missing" if name == "AutoencoderImputer" else "rows"]
     loaded = sklearn_ae.load(SAVED_BY_THE_PREVIOUS_LAYOUT / name)
     assert type(loaded).__name__ == name
-    np.testing.assert_array_equal(getattr(loaded, method)(rows), expected[name])
+    # Exact with the torch that wrote them (2.13); other versions round differently.
+    np.testing.assert_allclose(getattr(loaded, method)(rows), expected[name], rtol=1e-5)
 
 
 def _refuse(what):
