@@ -6,7 +6,8 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AutoencoderTransformer, ContractiveAE
-from sklearn_ae._nn.modules import ACTIVATIONS, build_module
+from sklearn_ae._nn.activations import ACTIVATIONS
+from sklearn_ae._nn.modules import build_module
 from sklearn_ae._nn.spec import NetworkSpec
 from sklearn_ae.decomposition._contractive import ContractivePenalty, squared_jacobian_norm
 

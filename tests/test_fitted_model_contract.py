@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _estimators import ESTIMATOR_CLASSES
 from _helpers import InterruptAfter, engine_keeper
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -306,3 +307,29 @@ def test_package_cites_no_file_outside_the_repository():
     package = Path(sklearn_ae.__file__).parent
     for path in package.rglob("*.py"):
         assert "CONVENTIONS" not in path.read_text(), path
+
+
+@pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda cls: cls.__name__)
+def test_the_fitted_state_is_the_schema_that_save_and_the_docs_read(cls, small_digits, tmp_path):
+    # Every fitted attribute is a row of FITTED_STATE (read by save, load and
+    # the docstrings) or one the class documents itself; and every row that
+    # applies is set, saved and documented.
+    from sklearn_ae._io.schema import FITTED_STATE
+
+    X = small_digits[0][:80]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator = cls(n_components=2, max_epochs=1, random_state=0).fit(X)
+    fitted = {name for name in vars(estimator) if name.endswith("_") and not name.startswith("_")}
+    rows = {row.name: row for row in FITTED_STATE}
+    own_section = cls.__doc__.split("Attributes\n")[1].split("See Also")[0]
+    for name in fitted - set(rows):
+        assert re.search(rf"\n    {name} : ", own_section), f"{name} is in no schema row"
+    required = {name for name, row in rows.items() if not row.optional}
+    assert required - {"feature_names_in_"} <= fitted
+    for row in FITTED_STATE:
+        assert f"{row.name} : {row.doc_type}" in cls.__doc__
+    estimator.save(tmp_path)
+    document = json.loads((tmp_path / "estimator.json").read_text())
+    stored = set(document["fitted"]) | set(document["tensors"])
+    assert {row.name for row in FITTED_STATE if row.storage in ("json", "array")} & fitted <= stored

@@ -9,7 +9,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_ae import SparseAE
-from sklearn_ae._nn.modules import TopK
+from sklearn_ae._nn.layers import TopK
 from sklearn_ae.decomposition._sparse import L1CodePenalty
 
 

@@ -16,9 +16,10 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from .._nn.activations import BY_MODULE
 from .._nn.inference import COMPLETION_PASSES
+from .._nn.layers import TopK
 from .._nn.losses import LOSSES
-from .._nn.modules import TopK
 
 _OPSET = 13
 
@@ -63,19 +64,8 @@ class _Graph:
 
 
 def _activation(graph, layer, x):
-    if isinstance(layer, nn.ReLU):
-        return graph.node("Relu", [x])
-    if isinstance(layer, nn.Tanh):
-        return graph.node("Tanh", [x])
-    if isinstance(layer, nn.Sigmoid):
-        return graph.node("Sigmoid", [x])
-    if isinstance(layer, nn.ELU):
-        return graph.node("Elu", [x], alpha=float(layer.alpha))
-    if isinstance(layer, nn.GELU):  # x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))
-        scaled = graph.node("Mul", [x, graph.constant("inv_sqrt2", 2**-0.5)])
-        erf = graph.node("Add", [graph.node("Erf", [scaled]), graph.constant("one", 1.0)])
-        return graph.node("Mul", [graph.node("Mul", [x, erf]), graph.constant("half", 0.5)])
-    return None
+    row = BY_MODULE.get(type(layer))
+    return None if row is None else row.onnx(graph, x, layer)
 
 
 def _layer(graph, layer, x):

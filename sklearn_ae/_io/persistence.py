@@ -29,27 +29,15 @@ from .._training.state import Continuation
 from .._utils.device import available_device, resolve_device
 from .._version import __version__
 from ..exceptions import VersionMismatchWarning
+from .schema import ARRAY_ATTRIBUTES, JSON_ATTRIBUTES, array_shapes
 
 FORMAT = "sklearn_ae"
 FORMAT_VERSION = 3
 _JSON, _WEIGHTS = "estimator.json", "weights.safetensors"
 _MOMENTS = "code_moments_."
-# Per-feature fitted arrays for missing entries (format 3 on).
-_FILL_ATTRIBUTES = ("fill_values_", "feature_means_", "n_observed_")
 # Key of the weights file's metadata holding a copy of the JSON's spec, settings
 # and fitted values (format 3 on): an edit of one file alone is detected.
 _COPY_KEY = "sklearn_ae.model"
-# Fitted values stored in the JSON file.
-_JSON_ATTRIBUTES = (
-    "n_features_in_",
-    "n_components_",
-    "device_",
-    "loss_curve_",
-    "validation_scores_",
-    "validation_loss_curve_",
-    "n_iter_",
-    "noise_variance_",
-)
 # Per-epoch history values kept by save (skorch's per-batch records are not).
 _HISTORY_KEYS = (
     "epoch",
@@ -128,18 +116,15 @@ def save_estimator(estimator, path):
         f"module.{name}": value.detach().cpu().numpy()
         for name, value in estimator.module_.state_dict().items()
     }
-    tensors["code_mean_"] = estimator.code_mean_
-    tensors["code_covariance_"] = estimator.code_covariance_
-    if hasattr(estimator, "components_"):
-        tensors["components_"] = estimator.components_
-    for name in (*_FILL_ATTRIBUTES, "hash_thresholds_"):
-        tensors[name] = getattr(estimator, name)
+    for row in ARRAY_ATTRIBUTES:
+        if hasattr(estimator, row.name) or not row.optional:
+            tensors[row.name] = getattr(estimator, row.name)
     moments = estimator.code_moments_
     for name, value in moments.items():
         if np.ndim(value):
             tensors[_MOMENTS + name] = value
     tensors = {name: np.ascontiguousarray(value) for name, value in tensors.items()}
-    fitted = {name: getattr(estimator, name) for name in _JSON_ATTRIBUTES}
+    fitted = {name: getattr(estimator, name) for name in JSON_ATTRIBUTES}
     fitted["loss_curve_"] = [float(v) for v in fitted["loss_curve_"]]
     fitted["code_moments_"] = {k: float(v) for k, v in moments.items() if not np.ndim(v)}
     if hasattr(estimator, "feature_names_in_"):
@@ -195,24 +180,18 @@ def check_versions(document):
         )
 
 
-def _expected_shapes(spec, with_components, format_version):
+def _expected_shapes(spec, present, format_version):
     """Every tensor a file for ``spec`` must hold, by name, with its shape."""
     k, d = spec.n_components, spec.n_features
     expected = {f"module.{name}": shape for name, shape in module_shapes(spec).items()}
     expected.update(
         {
-            "code_mean_": (k,),
-            "code_covariance_": (k, k),
             _MOMENTS + "code_sum": (k,),
             _MOMENTS + "code_outer": (k, k),
             _MOMENTS + "data_sum": (d,),
         }
     )
-    if with_components:
-        expected["components_"] = (k, d)
-    if format_version >= 3:
-        expected.update({name: (d,) for name in _FILL_ATTRIBUTES})
-        expected["hash_thresholds_"] = (k,)
+    expected.update(array_shapes(spec, format_version, present))
     return expected
 
 
@@ -418,7 +397,7 @@ def load_autoencoder(cls, path, document, device=None, load=None):
             f"{path / _WEIGHTS} does not match {_JSON}: tensors listed "
             f"{sorted(listed.items())}, found {sorted(found.items())}."
         )
-    expected = _expected_shapes(spec, "components_" in found, document.get("format_version", 2))
+    expected = _expected_shapes(spec, found, document.get("format_version", 2))
     if found != expected:
         raise ValueError(
             f"The tensors in {path / _WEIGHTS} do not fit the architecture of the network "
@@ -443,21 +422,18 @@ def load_autoencoder(cls, path, document, device=None, load=None):
     estimator.history_ = PlainHistory(history)
     # The optimizer and the generators were not saved: training continues afresh.
     estimator.training_state_ = Continuation(settings=settings)
-    for name in _JSON_ATTRIBUTES:
+    for name in JSON_ATTRIBUTES:
         setattr(estimator, name, fitted[name])
     estimator.device_ = device
     if "feature_names_in_" in fitted:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-    estimator.code_mean_ = tensors["code_mean_"]
-    estimator.code_covariance_ = tensors["code_covariance_"]
-    if "components_" in tensors:
-        estimator.components_ = tensors["components_"]
+    for row in ARRAY_ATTRIBUTES:
+        if row.name in tensors:
+            setattr(estimator, row.name, tensors[row.name])
     moments = {k[len(_MOMENTS) :]: v for k, v in tensors.items() if k.startswith(_MOMENTS)}
     estimator.code_moments_ = {**moments, **fitted.get("code_moments_", {})}
-    if "fill_values_" in tensors:
-        for name in (*_FILL_ATTRIBUTES, "hash_thresholds_"):
-            setattr(estimator, name, tensors[name])
-    else:  # format 2: fill values and hash thresholds from the training sums
+    if "fill_values_" not in tensors:
+        # format 2: fill values and hash thresholds from the training sums
         count = int(estimator.code_moments_["count"])
         estimator.hash_thresholds_ = estimator.code_moments_["code_sum"] / count
         estimator.feature_means_ = estimator.code_moments_["data_sum"] / count

@@ -8,20 +8,19 @@ parameters listed by ``separately_trained`` alone.
 """
 
 import dataclasses
+import math
 from itertools import pairwise
+from numbers import Real
 
 import numpy as np
 import torch
 from torch import nn
 
-from .modules import (
-    MODULE_KINDS,
-    AutoencoderModule,
-    ConvAutoencoder,
-    DenseAutoencoder,
-    _linear,
-    reparameterise,
-)
+from .base import AutoencoderModule
+from .conv import ConvAutoencoder
+from .dense import DenseAutoencoder
+from .layers import linear, positive_int
+from .variational import reparameterise
 
 # Slope of the discriminator's leaky ReLUs, as GAN discriminators usually have
 # (Radford et al.'s DCGAN): a ReLU unit that is off for every code would pass
@@ -84,6 +83,37 @@ class AdversarialAutoencoder(AutoencoderModule):
     """
 
     separately_trained = ("discriminator",)
+    spec_fields = (
+        "image_shape",
+        "conv_channels",
+        "encoder",
+        "discriminator_layer_sizes",
+        "prior_means",
+        "prior_std",
+    )
+
+    @classmethod
+    def spec_problems(cls, spec):
+        if spec.encoder not in ("deterministic", "gaussian"):
+            yield f"encoder={spec.encoder!r}"
+        sizes = spec.discriminator_layer_sizes
+        if not all(positive_int(s) for s in sizes):
+            yield f"discriminator_layer_sizes={sizes!r}"
+        means, std = spec.prior_means, spec.prior_std
+        valid_means = (
+            isinstance(means, tuple)
+            and len(means) > 0
+            and all(
+                isinstance(mean, tuple)
+                and len(mean) == spec.n_components
+                and all(isinstance(v, Real) and math.isfinite(v) for v in mean)
+                for mean in means
+            )
+        )
+        if not valid_means:
+            yield f"prior_means={means!r} for n_components={spec.n_components}"
+        if not (isinstance(std, Real) and math.isfinite(std) and std > 0):
+            yield f"prior_std={std!r}"
 
     def __init__(self, spec, device="meta"):
         super().__init__(spec)
@@ -97,8 +127,8 @@ class AdversarialAutoencoder(AutoencoderModule):
         widths = [spec.n_components, *spec.discriminator_layer_sizes]
         layers = []
         for n_in, n_out in pairwise(widths):
-            layers += [_linear(n_in, n_out, device), nn.LeakyReLU(_LEAK)]
-        self.discriminator = nn.Sequential(*layers, _linear(widths[-1], 1, device))
+            layers += [linear(n_in, n_out, device), nn.LeakyReLU(_LEAK)]
+        self.discriminator = nn.Sequential(*layers, linear(widths[-1], 1, device))
         self._decoder_affine = not spec.hidden_layer_sizes and spec.image_shape is None
         self._encoder_affine = (
             self._decoder_affine and not self.gaussian and spec.code_activation == "identity"
@@ -150,6 +180,3 @@ class AdversarialAutoencoder(AutoencoderModule):
         if self.gaussian:
             last = [m for m in self.encoder if isinstance(m, nn.Linear)][-1]
             last.bias[self.n_components :] = _INITIAL_LOG_VARIANCE
-
-
-MODULE_KINDS["adversarial"] = AdversarialAutoencoder

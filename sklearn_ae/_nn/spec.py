@@ -7,11 +7,11 @@ change what a fitted model computes.
 """
 
 import dataclasses
-import math
-from numbers import Integral, Real
 
+from .activations import ACTIVATIONS
+from .layers import positive_int
 from .losses import LOSSES
-from .modules import ACTIVATIONS, MODULE_KINDS
+from .modules import MODULE_KINDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +40,18 @@ class NetworkSpec:
 
     # Spec fields that are not estimator parameters.
     DERIVED = ("kind", "n_features")
+    # Fields every kind reads; the others belong to the kinds that declare them
+    # (their class's ``spec_fields``).
+    COMMON = (
+        "kind",
+        "n_features",
+        "n_components",
+        "hidden_layer_sizes",
+        "activation",
+        "code_activation",
+        "tied_weights",
+        "loss",
+    )
 
     def to_dict(self):
         fields = dataclasses.asdict(self)
@@ -92,9 +104,6 @@ class NetworkSpec:
         return spec
 
     def validate(self):
-        def positive_int(value):
-            return isinstance(value, Integral) and not isinstance(value, bool) and value > 0
-
         problems = []
         if self.kind not in MODULE_KINDS:
             problems.append(f"kind={self.kind!r} is not one of {sorted(MODULE_KINDS)}")
@@ -112,50 +121,23 @@ class NetworkSpec:
             problems.append(f"k={self.k!r}")
         if not all(positive_int(c) for c in self.conv_channels):
             problems.append(f"conv_channels={self.conv_channels!r}")
-        problems.extend(self._adversarial_problems(positive_int))
-        if (
-            self.kind == "conv"
-            and self.image_shape is None
-            or (self.kind == "dense" and self.image_shape is not None)
-        ):
-            problems.append(f"kind={self.kind!r} with image_shape={self.image_shape!r}")
         if self.image_shape is not None and (
             len(self.image_shape) != 3
             or not all(positive_int(s) for s in self.image_shape)
             or self.image_shape[0] * self.image_shape[1] * self.image_shape[2] != self.n_features
         ):
             problems.append(f"image_shape={self.image_shape!r} for n_features={self.n_features}")
+        kind = MODULE_KINDS.get(self.kind)
+        if kind is not None:
+            # A kind reads the common fields and the ones it declares; any
+            # other field must keep its default.
+            for field in dataclasses.fields(self):
+                if field.name not in self.COMMON and field.name not in kind.spec_fields:
+                    if getattr(self, field.name) != field.default:
+                        problems.append(f"{field.name}={getattr(self, field.name)!r}")
+            problems.extend(kind.spec_problems(self))
         if problems:
             raise ValueError("invalid network specification: " + "; ".join(problems))
-
-    def _adversarial_problems(self, positive_int):
-        adversarial = self.kind == "adversarial"
-        if self.encoder not in ("deterministic", "gaussian") or (
-            self.encoder == "gaussian" and not adversarial
-        ):
-            yield f"encoder={self.encoder!r}"
-        sizes = self.discriminator_layer_sizes
-        if not all(positive_int(s) for s in sizes) or (bool(sizes) and not adversarial):
-            yield f"discriminator_layer_sizes={sizes!r}"
-        means, std = self.prior_means, self.prior_std
-        if not adversarial:
-            if means is not None or std is not None:
-                yield f"a prior for kind={self.kind!r}"
-            return
-        valid_means = (
-            isinstance(means, tuple)
-            and len(means) > 0
-            and all(
-                isinstance(mean, tuple)
-                and len(mean) == self.n_components
-                and all(isinstance(v, Real) and math.isfinite(v) for v in mean)
-                for mean in means
-            )
-        )
-        if not valid_means:
-            yield f"prior_means={means!r} for n_components={self.n_components}"
-        if not (isinstance(std, Real) and math.isfinite(std) and std > 0):
-            yield f"prior_std={std!r}"
 
     def check_continues(self, other, method):
         """Raise ValueError when ``other`` (from the current parameters) is not this

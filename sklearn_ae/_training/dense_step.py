@@ -14,17 +14,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._nn.modules import DenseAutoencoder, has_hooks
+from .._nn.activations import ACTIVATIONS
+from .._nn.dense import DenseAutoencoder
+from .._nn.layers import has_hooks
 
-_aten = torch.ops.aten
-
-# Each activation's forward, and its backward from the activation's output,
-# as autograd's derivative formulas write them.
+# Each activation's forward, and its backward from the activation's output, as
+# autograd's derivative formulas write them (the identity: nothing to apply).
 _ACTIVATIONS = {
-    nn.ReLU: (torch.relu, lambda grad, out: _aten.threshold_backward(grad, out, 0)),
-    nn.Tanh: (torch.tanh, _aten.tanh_backward),
-    nn.Sigmoid: (torch.sigmoid, _aten.sigmoid_backward),
-    nn.Identity: (None, None),
+    row.module: (row.function, None if row.function is None else row.backward)
+    for row in ACTIVATIONS.values()
+    if row.backward is not None
 }
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from skorch.callbacks import Callback
 from torch.optim import optimizer as _optimizer_module
 
-from .._nn.modules import global_hooks_possible
+from .._nn.layers import global_hooks_possible
 from .dense_step import DenseStep
 
 # Callback methods skorch calls for every batch.

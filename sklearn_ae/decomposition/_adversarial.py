@@ -10,6 +10,7 @@ from torch.nn import functional as F
 
 from .._nn.adversarial import MixturePrior, circle_means
 from .._training.engine import Penalty
+from .._training.optimizers import OPTIMIZERS
 from .._utils.validation import check_count, check_layer_sizes, seed_sequence
 from ._base import _BaseAutoencoder
 from ._docs import Substitution
@@ -322,7 +323,7 @@ default="normal"
             lr,
             self.spec_.n_features,
             self._fitted_prior(),
-            fused=self.optimizer in ("adam", "adamw"),
+            fused=OPTIMIZERS[self.optimizer].fused,
         )
 
     def _fit_code_density(self, X, seed, incremental=False):

@@ -7,7 +7,10 @@ fills it in (as imbalanced-learn does).
 
 import textwrap
 
+from .._io.schema import numpydoc
+from .._nn.activations import ACTIVATIONS
 from .._nn.losses import LOSSES
+from .._training.optimizers import OPTIMIZERS
 
 _CORE_PARAMETERS = """\
 n_components : int, default=2
@@ -15,17 +18,16 @@ n_components : int, default=2
     hidden_layer_sizes : tuple of int, default=(128,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
         ``()`` gives a single linear map each way.
-    activation : {{"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}}, \
-default="relu"
+    activation : {{{activation_names}}}, default="relu"
         Activation of the hidden layers.
-    code_activation : {{"relu", "tanh", "sigmoid", "elu", "gelu", "identity"}}, \
+    code_activation : {{{activation_names}}}, \
 default="{code_activation}"
         Activation applied to the code.
     loss : {{{loss_names}}}, default="mse"
 {loss_lines}
     tied_weights : bool, default=False
         Use the transposed encoder weights in the decoder (own biases).
-    optimizer : {{"adam", "adamw", "sgd"}}, default="adam"
+    optimizer : {{{optimizer_names}}}, default="adam"
         The torch optimizer.
     lr : float, default=1e-3
         Learning rate.
@@ -109,7 +111,11 @@ def core_parameters(code_activation="identity"):
         for name, model in LOSSES.items()
     )
     return _CORE_PARAMETERS.format(
-        code_activation=code_activation, loss_names=names, loss_lines=lines
+        code_activation=code_activation,
+        activation_names=", ".join(f'"{name}"' for name in ACTIVATIONS),
+        optimizer_names=", ".join(f'"{name}"' for name in OPTIMIZERS),
+        loss_names=names,
+        loss_lines=lines,
     )
 
 
@@ -128,78 +134,5 @@ class Substitution:
         return obj
 
 
-FITTED_ATTRIBUTES = """\
-n_components_ : int
-        Width of the code.
-    spec_ : NetworkSpec
-        The architecture of the trained network (kind, widths, activations,
-        loss, k). Inference, pickling and ``save`` read it, never the current
-        parameters.
-    components_ : ndarray of shape (n_components, n_features)
-        The decoder's weight matrix, transposed, when encoder and decoder are
-        both affine (``hidden_layer_sizes=()``, identity code, ``loss="mse"``,
-        no k); absent otherwise. Spans PCA's subspace at the optimum.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features,)
-        Names of features seen during fit, when ``X`` has string column names.
-    module_ : torch.nn.Module
-        The trained network (encoder and decoder), all that inference reads
-        besides ``spec_`` and the fitted arrays. Unpickling and
-        :func:`sklearn_ae.load` rebuild it alone: no optimizer, no engine.
-    history_ : skorch.history.History
-        One row per epoch over all fits of a warm-started model:
-        ``train_loss``, ``dur``, ``valid_loss``, ``valid_score`` and what the
-        estimator records (``history_[:, "train_loss"]`` reads a column).
-    training_state_ : Continuation
-        What continuing training (``warm_start=True``, ``partial_fit``)
-        needs besides ``module_``: the optimizer's state, the private
-        generators' states and the last run's settings, as numpy arrays and
-        plain values. :func:`sklearn_ae.load` keeps the settings only: the
-        optimizer then starts afresh.
-    device_ : str
-        The device the model was trained on.
-    loss_curve_ : list of float
-        Training loss (the criterion's mean per element) of each epoch, over
-        all fits of a warm-started model.
-    validation_scores_ : list of float or None
-        Minus the mean reconstruction error (as ``reconstruction_error``) on
-        the held-out rows at each epoch with ``early_stopping=True``, else None.
-    validation_loss_curve_ : list of float or None
-        The training criterion on the held-out rows at each epoch with
-        ``early_stopping=True``, in the unit of ``loss_curve_``; else None.
-    n_iter_ : int
-        Number of epochs run.
-    fill_values_ : ndarray of shape (n_features,)
-        What the network sees in place of a missing (NaN) entry:
-        ``feature_means_`` (0 for masking noise).
-    feature_means_ : ndarray of shape (n_features,)
-        Mean of each feature's observed entries over every row trained on
-        since the network was built (``partial_fit`` and warm starts keep
-        running means, so a feature a stream's first batch lacks gets its
-        mean from later batches; 0 until one is observed).
-    n_observed_ : ndarray of shape (n_features,)
-        Number of observed entries of each feature behind ``feature_means_``.
-    hash_thresholds_ : ndarray of shape (n_components,)
-        Where ``hash_codes`` splits each code unit: the median of its codes
-        on the training rows behind ``code_mean_`` (``partial_fit`` keeps a
-        running average of the batches' medians, weighted by rows).
-    code_moments_ : dict of ndarray
-        Running sums of the training codes and residuals from which
-        ``code_mean_``, ``code_covariance_`` and ``noise_variance_`` follow
-        (``partial_fit`` adds each batch).
-    code_mean_ : ndarray of shape (n_components,)
-        Mean ``mu`` of the code in the latent model ``h ~ N(mu, Sigma)``,
-        ``x | h ~ N(g(h), s^2 I)`` behind ``score_samples``: the mean of the
-        training codes (at most 2048 rows per fit, drawn with
-        ``random_state``). 0 for a VariationalAE (its prior).
-    code_covariance_ : ndarray of shape (n_components, n_components)
-        ``Sigma``: the covariance of the training codes (ddof=1) less the
-        noise the encoder passes through, ``s^2 (J^T J)^+``, clipped to be
-        positive semi-definite. The identity for a VariationalAE.
-    noise_variance_ : float
-        ``s^2``: the training residual per degree of freedom the decoder
-        leaves, as ``PCA.noise_variance_``. For a VariationalAE, the mean
-        squared residual of posterior draws; with ``loss="bce"`` too, around
-        the Bernoulli mean, so that its score is a Gaussian density like every
-        other estimator's."""
+# The Attributes section, from the one table of the fitted state.
+FITTED_ATTRIBUTES = numpydoc()

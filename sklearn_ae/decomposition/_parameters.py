@@ -7,8 +7,9 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from .._nn.activations import ACTIVATIONS
 from .._nn.losses import LOSSES
-from .._nn.modules import ACTIVATIONS
+from .._training.optimizers import OPTIMIZERS
 
 PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -17,7 +18,7 @@ PARAMETER_CONSTRAINTS = {
     "code_activation": [StrOptions(set(ACTIVATIONS))],
     "loss": [StrOptions(LOSSES.keys())],  # live: a new entry is accepted
     "tied_weights": ["boolean"],
-    "optimizer": [StrOptions({"adam", "adamw", "sgd"})],
+    "optimizer": [StrOptions(set(OPTIMIZERS))],
     "lr": [Interval(Real, 0, None, closed="neither")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],

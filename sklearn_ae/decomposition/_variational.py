@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._nn.inference import decode
 from .._nn.losses import LOSSES
-from .._nn.modules import gaussian_kl, reparameterise
+from .._nn.variational import gaussian_kl, reparameterise
 from .._training.data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from .._training.engine import Penalty
 from .._utils.validation import check_count, seed_sequence
