@@ -12,9 +12,9 @@ LAYERS = [
     {"decomposition", "neighbors"},
     {"_io"},
     {"_training"},
-    {"_density", "_nn"},
+    {"_density", "_nn", "_tables"},
     {"_utils"},
-    {"exceptions", "_version"},
+    {"exceptions", "_version", "datasets"},
 ]
 
 

@@ -21,6 +21,12 @@ def _codes(est, X):
     return est.transform(X)
 
 
+def _message(call):
+    with pytest.raises(ValueError) as info:
+        call()
+    return str(info.value)
+
+
 CALLS = {
     "fit": lambda est, X: est.fit(X) is est,
     "partial_fit": lambda est, X: est.partial_fit(X).n_iter_ == 4,
@@ -28,6 +34,10 @@ CALLS = {
     "transform": lambda est, X: _codes(est, X).shape == (len(X), 3),
     "inverse_transform": lambda est, X: est.inverse_transform(_codes(est, X)).shape == X.shape,
     "reconstruct": lambda est, X: np.all((est.reconstruct(X) >= 0) & (est.reconstruct(X) <= 1)),
+    # Fitted on numbers only (tests/test_mixed_tables.py calls it on tables).
+    "reconstruct_proba": lambda est, X: (
+        "fitted without categorical columns" in _message(lambda: est.reconstruct_proba(X))
+    ),
     "denoise": lambda est, X: np.array_equal(est.denoise(X), est.reconstruct(X)),
     "reconstruction_error": lambda est, X: np.all(est.reconstruction_error(X) >= 0),
     "score_samples": lambda est, X: np.isfinite(est.score_samples(X[:10])).all(),

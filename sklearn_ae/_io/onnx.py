@@ -26,6 +26,15 @@ _OPSET = 13
 
 def shape_calculator(operator):
     check_is_fitted(operator.raw_operator)
+    if hasattr(operator.raw_operator, "table_layout_"):
+        raise ValueError(
+            f"{type(operator.raw_operator).__name__} was fitted on a table with categorical "
+            "columns, which ONNX export does not support (text columns and the per-column "
+            "scaling are not written to the graph). Export a Pipeline instead: a "
+            "ColumnTransformer with OneHotEncoder for the categorical columns and "
+            "StandardScaler for the numbers, then the autoencoder fitted on its output "
+            "with categorical_features=None."
+        )
     n_rows = operator.inputs[0].get_first_dimension()
     # The output has the input's float type, as transform's does.
     output_type = type(operator.inputs[0].type)

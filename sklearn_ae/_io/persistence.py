@@ -24,6 +24,8 @@ from sklearn.base import clone
 
 from .._nn.modules import fitted_network, module_shapes
 from .._nn.spec import NetworkSpec
+from .._tables.layout import TableLayout
+from .._tables.validation import network_blocks
 from .._training.engine import PlainHistory
 from .._training.state import Continuation
 from .._utils.device import available_device, resolve_device
@@ -132,6 +134,8 @@ def save_estimator(estimator, path):
     fitted["output_config"] = dict(getattr(estimator, "_sklearn_output_config", {}))
     if hasattr(estimator, "output_dtype_"):
         fitted["output_dtype_"] = estimator.output_dtype_
+    if hasattr(estimator, "table_layout_"):
+        fitted["table_layout_"] = estimator.table_layout_.to_dict()
     history = [{k: epoch[k] for k in _HISTORY_KEYS if k in epoch} for epoch in estimator.history_]
     model = {
         "class": type(estimator).__name__,
@@ -223,8 +227,14 @@ def _parse(cls, document, path):
             isinstance(settings[k], t) for k, t in _SETTINGS_TYPES.items()
         ):
             raise ValueError(f"settings {settings!r}")
+        layout = None
+        if "table_layout_" in fitted:
+            layout = TableLayout.from_dict(fitted["table_layout_"])
+            if network_blocks(layout) != spec.column_blocks:
+                raise ValueError(f"table_layout_ does not fit column_blocks {spec.column_blocks}")
+        n_columns = spec.n_features if layout is None else len(layout.columns)
         if (fitted["n_features_in_"], fitted["n_components_"]) != (
-            spec.n_features,
+            n_columns,
             spec.n_components,
         ):
             raise ValueError(
@@ -238,6 +248,7 @@ def _parse(cls, document, path):
         raise ValueError(
             f"{path / _JSON} holds invalid parameters or attributes: {error}"
         ) from error
+    fitted["table_layout_"] = layout
     return estimator, spec, fitted, settings, history
 
 
@@ -248,7 +259,7 @@ def _check_spec_fits_class(estimator, spec):
     candidate = clone(estimator).set_params(**fields)
     candidate._validate_params()
     candidate._check_params(np.zeros((1, spec.n_features)))
-    rebuilt = candidate._network_spec(spec.n_features)
+    rebuilt = candidate._network_spec(spec.n_features, spec.column_blocks)
     if rebuilt != spec:
         changed = [k for k in spec.to_dict() if getattr(rebuilt, k) != getattr(spec, k)]
         raise ValueError(f"spec fields {changed} are not what {type(estimator).__name__} builds")
@@ -297,10 +308,10 @@ def _check_fitted(fitted, spec, history, format_version):
     names = fitted.get("feature_names_in_")
     if names is not None and (
         not isinstance(names, list)
-        or len(names) != spec.n_features
+        or len(names) != fitted["n_features_in_"]
         or not all(isinstance(n, str) for n in names)
     ):
-        raise ValueError(f"feature_names_in_ must be {spec.n_features} strings")
+        raise ValueError(f"feature_names_in_ must be {fitted['n_features_in_']} strings")
     if (spec.kind in _SAMPLING_KINDS) != ("output_dtype_" in fitted) or fitted.get(
         "output_dtype_", "float32"
     ) not in ("float32", "float64"):
@@ -443,6 +454,8 @@ def load_autoencoder(cls, path, document, device=None, load=None):
         if fitted["output_dtype_"] not in ("float32", "float64"):
             raise ValueError(f"{path / _JSON} holds an invalid output_dtype_.")
         estimator.output_dtype_ = fitted["output_dtype_"]
+    if fitted["table_layout_"] is not None:
+        estimator.table_layout_ = fitted["table_layout_"]
     output = fitted.get("output_config", {})
     if output.get("transform") is not None:
         estimator.set_output(transform=output["transform"])

@@ -10,7 +10,8 @@ in ``weights.safetensors``, checked against ``shape`` before anything is
 allocated) or the name of its own handling in ``persistence.py``: ``"spec"``,
 ``"module"`` (the weights, shapes from the module kind), ``"history"``,
 ``"training"`` (a loaded model keeps the settings only), ``"moments"`` (arrays
-in the weights, scalars in the JSON) and ``"names"``.
+in the weights, scalars in the JSON), ``"names"``, ``"layout"`` (the table
+layout, JSON) and ``"derived"`` (a property of another attribute, not stored).
 """
 
 import textwrap
@@ -29,6 +30,43 @@ class FittedAttribute:
 
 
 FITTED_STATE = (
+    FittedAttribute(
+        "table_layout_",
+        "layout",
+        "TableLayout",
+        "Fitted on a table with categorical columns only: each column's name, kind "
+        "(numeric or categorical), dtype, levels (categorical) or mean, scale, range "
+        "and whether it is integral (numeric). ``categories_`` and "
+        "``is_categorical_`` read it.",
+        optional=True,
+    ),
+    FittedAttribute(
+        "categories_",
+        "derived",
+        "list of ndarray",
+        "Fitted on a table with categorical columns only: the levels of each "
+        "categorical column, sorted, as ``OneHotEncoder.categories_``.",
+        optional=True,
+    ),
+    FittedAttribute(
+        "is_categorical_",
+        "derived",
+        "ndarray of shape (n_features_in_,) of bool",
+        "Fitted on a table with categorical columns only: which columns seen in "
+        "fit are categorical.",
+        optional=True,
+    ),
+    FittedAttribute(
+        "column_variances_",
+        "array",
+        "ndarray of shape (n_network_inputs,)",
+        "Fitted on a table with categorical columns only: the variance of each "
+        "numeric column's Gaussian on its standardised scale (the mean squared "
+        "training residual of its observed cells), 1 for the level indicators; "
+        "``score_samples`` and ``sample`` use it.",
+        shape=("n_features",),
+        optional=True,
+    ),
     FittedAttribute(
         "n_components_",
         "json",

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .layers import run_layers
-from .losses import LOSSES
+from .losses import observation_for
 
 
 class AutoencoderModule(nn.Module):
@@ -31,11 +31,12 @@ class AutoencoderModule(nn.Module):
     def __init__(self, spec):
         super().__init__()
         self.loss = spec.loss
+        self._observation = observation_for(spec)
 
     @property
     def observation(self):
-        """The observation model (an entry of ``LOSSES``)."""
-        return LOSSES[self.loss]
+        """The observation model: an entry of ``LOSSES``, or a mixed table's joint model."""
+        return self._observation
 
     def reconstruction_loss(self, output, target, observed=None):
         """The training criterion, a mean per element.

@@ -8,8 +8,6 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from .losses import LOSSES
-
 # Passes of "fill the holes with the reconstruction" for rows with missing entries:
 # on MNIST with 30 % missing, a second and third pass made the filled pixels worse
 # (RMSE 0.157 -> 0.171), the network never having seen its own reconstructions.
@@ -72,19 +70,15 @@ def load_forward_mode():
         loader()
 
 
-def link(output, loss):
-    """Decoder output in data space, through the observation model's link."""
-    return LOSSES[loss].to_data(output)
+def decode(module, code):
+    """Decoder output in data space, through the module's observation model (the
+    sigmoid of the logits for BCE, a categorical block's level probabilities)."""
+    return module.observation.to_data(module.decode(code))
 
 
-def decode(module, code, loss):
-    """Decoder output in data space (e.g. the sigmoid of the logits for BCE)."""
-    return link(module.decode(code), loss)
-
-
-def reconstruct(module, X, loss):
+def reconstruct(module, X):
     """``decode(encode(X))`` in data space."""
-    return decode(module, module.encode(X), loss)
+    return decode(module, module.encode(X))
 
 
 def squared_error(X, reconstruction):

@@ -16,6 +16,8 @@ import scipy.sparse as sp
 import torch
 from torch.nn import functional as F
 
+from .joint import JointObservation
+
 
 @dataclass(frozen=True)
 class ObservationModel:
@@ -133,6 +135,14 @@ LOSSES = {
         fused_mean_gradient=_bce_gradient,
     ),
 }
+
+
+def observation_for(spec):
+    """The observation model of the network ``spec`` describes: a mixed table's
+    joint model over its ``column_blocks``, else the ``LOSSES`` entry of its loss."""
+    if spec.column_blocks:
+        return JointObservation(spec.column_blocks)
+    return LOSSES[spec.loss]
 
 
 def observation_model(loss):

@@ -9,6 +9,7 @@ change what a fitted model computes.
 import dataclasses
 
 from .activations import ACTIVATIONS
+from .joint import BLOCK_MODELS, GAUSSIAN
 from .layers import positive_int
 from .losses import LOSSES
 from .modules import MODULE_KINDS
@@ -37,9 +38,13 @@ class NetworkSpec:
     discriminator_layer_sizes: tuple = ()
     prior_means: tuple | None = None
     prior_std: float | None = None
+    # A mixed table's columns, one ``(model, width)`` each (``_nn.joint``), in
+    # the order of the matrix the network sees; () for a plain matrix, which
+    # ``loss`` models entry by entry.
+    column_blocks: tuple = ()
 
     # Spec fields that are not estimator parameters.
-    DERIVED = ("kind", "n_features")
+    DERIVED = ("kind", "n_features", "column_blocks")
     # Fields every kind reads; the others belong to the kinds that declare them
     # (their class's ``spec_fields``).
     COMMON = (
@@ -51,6 +56,7 @@ class NetworkSpec:
         "code_activation",
         "tied_weights",
         "loss",
+        "column_blocks",
     )
 
     def to_dict(self):
@@ -58,6 +64,7 @@ class NetworkSpec:
         fields["hidden_layer_sizes"] = list(self.hidden_layer_sizes)
         fields["conv_channels"] = list(self.conv_channels)
         fields["discriminator_layer_sizes"] = list(self.discriminator_layer_sizes)
+        fields["column_blocks"] = [list(block) for block in self.column_blocks]
         if self.prior_means is not None:
             fields["prior_means"] = [list(mean) for mean in self.prior_means]
         if self.image_shape is not None:
@@ -65,10 +72,12 @@ class NetworkSpec:
         return fields
 
     @classmethod
-    def from_params(cls, params, kind, n_features, image_shape, extra):
+    def from_params(cls, params, kind, n_features, image_shape, extra, column_blocks=()):
         """The spec an estimator's ``get_params()`` describe for ``n_features`` inputs,
-        with its checked ``image_shape`` and its own ``extra`` fields (e.g. ``k``)."""
+        with its checked ``image_shape``, its own ``extra`` fields (e.g. ``k``) and
+        the ``column_blocks`` of a mixed table."""
         return cls(
+            column_blocks=tuple(tuple(block) for block in column_blocks),
             kind=kind,
             n_features=int(n_features),
             n_components=int(params["n_components"]),
@@ -95,6 +104,7 @@ class NetworkSpec:
         fields["hidden_layer_sizes"] = tuple(fields.get("hidden_layer_sizes", ()))
         fields["conv_channels"] = tuple(fields.get("conv_channels", ()))
         fields["discriminator_layer_sizes"] = tuple(fields.get("discriminator_layer_sizes", ()))
+        fields["column_blocks"] = tuple(tuple(block) for block in fields.get("column_blocks", ()))
         if fields.get("prior_means") is not None:
             fields["prior_means"] = tuple(tuple(mean) for mean in fields["prior_means"])
         if fields.get("image_shape") is not None:
@@ -136,8 +146,25 @@ class NetworkSpec:
                     if getattr(self, field.name) != field.default:
                         problems.append(f"{field.name}={getattr(self, field.name)!r}")
             problems.extend(kind.spec_problems(self))
+        problems.extend(self._block_problems())
         if problems:
             raise ValueError("invalid network specification: " + "; ".join(problems))
+
+    def _block_problems(self):
+        if not self.column_blocks:
+            return
+        valid = all(
+            isinstance(block, tuple)
+            and len(block) == 2
+            and block[0] in BLOCK_MODELS
+            and positive_int(block[1])
+            and (block[0] != GAUSSIAN or block[1] == 1)
+            for block in self.column_blocks
+        )
+        if not valid or sum(width for _, width in self.column_blocks) != self.n_features:
+            yield f"column_blocks={self.column_blocks!r} for n_features={self.n_features}"
+        elif self.loss != "mse":
+            yield f"loss={self.loss!r} with column_blocks"
 
     def check_continues(self, other, method):
         """Raise ValueError when ``other`` (from the current parameters) is not this

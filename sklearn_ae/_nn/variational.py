@@ -11,7 +11,7 @@ from .activations import ACTIVATIONS
 from .base import AutoencoderModule
 from .conv import conv_stack
 from .layers import linear, run_layers
-from .losses import LOSSES
+from .losses import observation_for
 
 
 def reparameterise(mean, log_variance, eps):
@@ -61,7 +61,7 @@ class VariationalAutoencoder(AutoencoderModule):
             if i < len(reversed_widths) - 2 or deconvs:
                 decoder.append(act())
         self.decoder = nn.Sequential(*decoder, *deconvs)
-        if LOSSES[spec.loss].has_scale:
+        if observation_for(spec).has_scale:
             # Set from the training residuals at the end of fit (see
             # ``reconstruction_loss`` for training); the score reads the
             # estimator's noise_variance_, equal to it. Kept for saved files.

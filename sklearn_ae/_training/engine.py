@@ -16,7 +16,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PassthroughScoring
 from skorch.history import History
 
-from .._nn.inference import link, squared_error
+from .._nn.inference import squared_error
 from .data import SliceLoader, TensorData, inference_batch_size
 from .fast_path import plan_epoch
 from .optimizers import OPTIMIZERS
@@ -94,7 +94,7 @@ def validation_metrics(module, X, loss, penalty=None, fill=None):
             if penalty is not None and penalty.in_objective:
                 objective = objective + penalty(module, inputs, code, None)
             total_loss += float(objective) * batch.numel()
-            recon = link(output, loss)
+            recon = module.observation.to_data(output)
             if observed is not None:  # missing entries count as reconstructed
                 recon = torch.where(observed, recon, batch.nan_to_num())
                 batch = batch.nan_to_num()

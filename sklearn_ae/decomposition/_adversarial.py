@@ -222,6 +222,7 @@ default="normal"
         accelerator=None,
         image_shape=None,
         conv_channels=(32, 64),
+        categorical_features="from_dtype",
         prior="normal",
         prior_std=0.25,
         encoder="gaussian",
@@ -254,6 +255,7 @@ default="normal"
             accelerator=accelerator,
             image_shape=image_shape,
             conv_channels=conv_channels,
+            categorical_features=categorical_features,
         )
         self.prior = prior
         self.prior_std = prior_std
@@ -371,4 +373,6 @@ default="normal"
         check_is_fitted(self)
         n_samples = check_count(n_samples, "n_samples")
         codes = self._prior_draws(n_samples, random_state)
+        if hasattr(self, "table_layout_"):
+            return self._drawn_table(codes.astype(self.output_dtype_), random_state)
         return self.inverse_transform(codes.astype(self.output_dtype_))

@@ -22,6 +22,8 @@ from .._nn.inference import complete, decode, fitted_module, reconstruct
 from .._nn.losses import LOSSES
 from .._nn.modules import fitted_network
 from .._nn.spec import NetworkSpec
+from .._tables.layout import TableLayout
+from .._tables.validation import as_table, check_table_params, network_blocks, validate_table
 from .._training.data import map_rows
 from .._training.run import RunSettings, fresh_state, train, training_device, warn_if_not_converged
 from .._training.state import continued_state, numpy_tree, unchanged_on_error
@@ -122,6 +124,7 @@ class _BaseAutoencoder(
         accelerator=None,
         image_shape=None,
         conv_channels=(32, 64),
+        categorical_features="from_dtype",
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -147,6 +150,7 @@ class _BaseAutoencoder(
         self.accelerator = accelerator
         self.image_shape = image_shape
         self.conv_channels = conv_channels
+        self.categorical_features = categorical_features
 
     # ----------------------------------------------------------------- hooks
     def _architecture(self):
@@ -173,8 +177,11 @@ class _BaseAutoencoder(
             "hidden_layer_sizes",
             "use () for a single linear layer each way",
         )
+        if hasattr(self, "table_layout_"):
+            check_table_params(self.loss, self.image_shape)
         self._image_shape(X.shape[1], warn=True)  # raises for a width the images cannot have
-        LOSSES[self.loss].check_data(self.loss, X)
+        if not hasattr(self, "table_layout_"):
+            LOSSES[self.loss].check_data(self.loss, X)
 
     def _image_shape(self, n_features, warn=False):
         """``image_shape`` as (channels, height, width), checked against the width of X."""
@@ -182,14 +189,20 @@ class _BaseAutoencoder(
             self.image_shape, self.conv_channels, self.tied_weights, n_features, warn
         )
 
-    def _network_spec(self, n_features):
-        """The network the current parameters describe, for ``n_features`` inputs."""
+    def _network_spec(self, n_features, column_blocks=None):
+        """The network the current parameters describe, for ``n_features`` inputs
+        (by default, of the fitted table's ``column_blocks``)."""
         image_shape = self._image_shape(n_features)
         kind = self._module_kind
         if image_shape is not None and kind == "dense":
             kind = "conv"  # the variational kind reads image_shape itself
+        if column_blocks is None:
+            layout = getattr(self, "table_layout_", None)
+            column_blocks = () if layout is None else network_blocks(layout)
         params = self.get_params(deep=False)
-        return NetworkSpec.from_params(params, kind, n_features, image_shape, self._architecture())
+        return NetworkSpec.from_params(
+            params, kind, n_features, image_shape, self._architecture(), column_blocks
+        )
 
     # ------------------------------------------------------------- training
     def _train(self, X, epochs, continue_training, validation=False, method="fit"):
@@ -325,15 +338,23 @@ class _BaseAutoencoder(
         return fitted_module(self.module_, dtype)
 
     def _validate_input(self, X, reset):
+        """The matrix the network sees for ``X``; on ``reset``, the table layout
+        (``table_layout_``) is read from ``X`` first when it has categorical columns."""
+        if reset:
+            self.__dict__.pop("table_layout_", None)
+            layout = TableLayout.from_data(as_table(X), self.categorical_features)
+            if layout is not None:
+                self.table_layout_ = layout
+        if hasattr(self, "table_layout_"):
+            return validate_table(self, X, reset, self.table_layout_)
         return validate_input(self, X, reset)
 
     def _complete(self, X):
         """``X`` with missing entries completed, and its mask (see ``_inference.complete``)."""
-        loss = self.spec_.loss
         return complete(
             X,
             self.fill_values_,
-            lambda rows: self._infer(lambda module, batch: reconstruct(module, batch, loss), rows),
+            lambda rows: self._infer(lambda module, batch: reconstruct(module, batch), rows),
         )
 
     def _validated(self, X):
@@ -345,7 +366,11 @@ class _BaseAutoencoder(
         check_is_fitted(self)
         # Fast path (fitted without feature names); anything else takes the full
         # validation, which raises the documented errors.
-        if not hasattr(self, "feature_names_in_") and is_plain_float_array(X, self.n_features_in_):
+        if (
+            not hasattr(self, "feature_names_in_")
+            and not hasattr(self, "table_layout_")
+            and is_plain_float_array(X, self.n_features_in_)
+        ):
             return X, None
         return self._complete(self._validate_input(X, reset=False))
 
@@ -389,7 +414,7 @@ class _BaseAutoencoder(
                 f"of width n_components_={self.n_components_}; pass the output "
                 "of transform."
             )
-        return self._infer(lambda module, code: decode(module, code, self.spec_.loss), X)
+        return self._as_table(self._infer(lambda module, code: decode(module, code), X))
 
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass.
@@ -404,10 +429,66 @@ class _BaseAutoencoder(
         X_reconstructed : ndarray of shape (n_samples, n_features)
             The reconstructions, in the floating dtype of ``X``.
         """
-        loss = self.spec_.loss
-        return self._infer(
-            lambda module, batch: reconstruct(module, batch, loss), self._validated(X)
+        return self._as_table(
+            self._infer(lambda module, batch: reconstruct(module, batch), self._validated(X))
         )
+
+    def _as_table(self, Z):
+        """The network's outputs ``Z`` in the user's terms: the table fitted on
+        (columns, dtypes, levels) for a mixed table, else ``Z`` itself."""
+        layout = getattr(self, "table_layout_", None)
+        return Z if layout is None else layout.decode(Z)
+
+    def _drawn_table(self, codes, random_state):
+        """Rows of the fitted table drawn from the observation model at the decoded
+        ``codes`` (``sample`` of a generative model fitted on a mixed table)."""
+        Z = self._infer(lambda module, code: decode(module, code), codes).astype(np.float64)
+        rng = np.random.default_rng(seed_sequence(random_state).spawn(1)[0])
+        return self.table_layout_.draw(Z, self.column_variances_, rng)
+
+    def reconstruct_proba(self, X):
+        """Each categorical column's level probabilities in the reconstruction of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data to reconstruct, with the columns seen in fit.
+
+        Returns
+        -------
+        probabilities : dict of str to ndarray of shape (n_samples, n_levels)
+            One entry per categorical column (by name; ``x0``, ``x1``, ... for
+            an array), its columns in the order of that column's
+            ``categories_`` entry; each row sums to 1.
+        """
+        check_is_fitted(self)
+        if not hasattr(self, "table_layout_"):
+            raise ValueError(
+                f"{type(self).__name__} was fitted without categorical columns; pass a "
+                "DataFrame with categorical columns or categorical_features to fit."
+            )
+        Z = self._infer(lambda module, batch: reconstruct(module, batch), self._validated(X))
+        return self.table_layout_.probabilities(Z)
+
+    @property
+    def categories_(self):
+        """The levels of each categorical column, as ``OneHotEncoder.categories_``
+        (fitted on a table with categorical columns)."""
+        return self._fitted_layout("categories_").categories_
+
+    @property
+    def is_categorical_(self):
+        """Boolean mask of the categorical columns among the columns seen in fit."""
+        return self._fitted_layout("is_categorical_").is_categorical
+
+    def _fitted_layout(self, name):
+        check_is_fitted(self)
+        if not hasattr(self, "table_layout_"):
+            raise AttributeError(
+                f"{name} exists for models fitted on a table with categorical columns; "
+                f"this {type(self).__name__} was fitted on numbers only."
+            )
+        return self.table_layout_
 
     # ---------------------------------------------------------- sklearn API
     @property

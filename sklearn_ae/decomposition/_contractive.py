@@ -121,6 +121,7 @@ class ContractiveAE(_BaseAutoencoder):
         accelerator=None,
         image_shape=None,
         conv_channels=(32, 64),
+        categorical_features="from_dtype",
         alpha=1e-4,
         jacobian_method="auto",
     ):
@@ -149,6 +150,7 @@ class ContractiveAE(_BaseAutoencoder):
             accelerator=accelerator,
             image_shape=image_shape,
             conv_channels=conv_channels,
+            categorical_features=categorical_features,
         )
         self.alpha = alpha
         self.jacobian_method = jacobian_method

@@ -143,6 +143,7 @@ class DenoisingAE(_BaseAutoencoder):
         accelerator=None,
         image_shape=None,
         conv_channels=(32, 64),
+        categorical_features="from_dtype",
         noise="gaussian",
         noise_level=0.1,
     ):
@@ -171,6 +172,7 @@ class DenoisingAE(_BaseAutoencoder):
             accelerator=accelerator,
             image_shape=image_shape,
             conv_channels=conv_channels,
+            categorical_features=categorical_features,
         )
         self.noise = noise
         self.noise_level = noise_level

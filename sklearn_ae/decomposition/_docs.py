@@ -95,7 +95,22 @@ default="{code_activation}"
         fully connected network.
     conv_channels : tuple of int, default=(32, 64)
         Output channels of the encoder's 3x3, stride-2 convolutions (with
-        ``image_shape``); each halves the height and width, rounding up."""
+        ``image_shape``); each halves the height and width, rounding up.
+    categorical_features : "from_dtype", array-like of str, int or bool, or \
+None, default="from_dtype"
+        The categorical columns, as ``HistGradientBoostingClassifier`` reads
+        them: ``"from_dtype"`` takes a DataFrame's ``category``, ``object``,
+        ``string`` and ``bool`` columns; or column names, indices or a
+        boolean mask (for an array, its levels are numbers); None: none.
+        With any, the model reads a mixed table: each numeric column is
+        standardised and modelled as a Gaussian with its own variance, each
+        categorical column as a categorical distribution over its levels
+        (softmax, cross-entropy), trained jointly (``loss`` must be
+        ``"mse"``). Missing cells (NaN, None, ``pd.NA``) of either kind are
+        handled; a level not seen in fit counts as a missing cell, with a
+        warning. Fitted on a DataFrame, ``inverse_transform``,
+        ``reconstruct`` and ``sample`` return one with the same columns and
+        dtypes."""
 
 
 def core_parameters(code_activation="identity"):

@@ -36,4 +36,5 @@ PARAMETER_CONSTRAINTS = {
     "accelerator": [None, HasMethods(["prepare", "backward"])],
     "image_shape": [tuple, list, np.ndarray, None],
     "conv_channels": [tuple, list],
+    "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
 }

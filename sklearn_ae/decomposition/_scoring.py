@@ -14,7 +14,6 @@ from torch.autograd import forward_ad
 
 from .._density.likelihood import CodeMoments, fit_latent_gaussian, prior_factor
 from .._nn.inference import decode, load_forward_mode, squared_error
-from .._nn.losses import LOSSES
 from .._training.data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from .._utils.validation import check_count, seed_sequence
 from ..exceptions import DeadCodeUnitsWarning
@@ -43,15 +42,15 @@ def importance_estimate(log_weights):
 class _MarginalLikelihood:
     """``log p(x)`` under the fitted latent Gaussian, for batches of float64 rows."""
 
-    def __init__(self, module, loss, mean, covariance, noise_variance):
-        self.module, self.loss = module, loss
+    def __init__(self, module, mean, covariance, noise_variance):
+        self.module = module
         factor, pseudo_inverse = prior_factor(covariance)
         self.mean = torch.as_tensor(mean)
         self.factor = torch.as_tensor(factor)  # (k, r)
         self.pseudo_inverse = torch.as_tensor(pseudo_inverse)  # (r, k)
         self.noise = float(noise_variance)
         self.rank = factor.shape[1]
-        self.exact = module.decoder_is_affine and LOSSES[loss].link is None
+        self.exact = module.decoder_is_affine and module.observation.link is None
         self.jacobian = torch.func.vmap(torch.func.jacfwd(self._mean_of_one))
 
     def to(self, device, dtype):
@@ -60,7 +59,7 @@ class _MarginalLikelihood:
         return self
 
     def _decoded(self, eps):
-        return decode(self.module, self.mean + eps @ self.factor.T, self.loss)
+        return decode(self.module, self.mean + eps @ self.factor.T)
 
     def _mean_of_one(self, eps):
         return self._decoded(eps[None])[0]
@@ -92,6 +91,10 @@ class _MarginalLikelihood:
         eye = torch.eye(self.rank, dtype=eps.dtype, device=eps.device)
         return jacobian, jacobian.transpose(1, 2) @ jacobian / self.noise + eye
 
+    def _residual(self, X, eps, observed):
+        """``d log p(x | h) / d g(h)`` at ``h = mean + L eps``, over observed entries."""
+        return (X - self._decoded(eps)) * observed / self.noise
+
     def posterior_mode(self, X, observed, n_steps):
         """Gauss-Newton from the encoder's code, with one Jacobian (the chord method).
 
@@ -106,7 +109,7 @@ class _MarginalLikelihood:
         current = self.log_joint(eps, X, observed)
         jacobian, precision = self._precision(eps, observed)
         for _ in range(1 if self.exact else n_steps):
-            residual = (X - self._decoded(eps)) * observed / self.noise
+            residual = self._residual(X, eps, observed)
             gradient = (jacobian.transpose(1, 2) @ residual[:, :, None])[:, :, 0] - eps
             proposal = eps + torch.linalg.solve(precision, gradient)
             value = self.log_joint(proposal, X, observed)
@@ -166,6 +169,48 @@ class _MarginalLikelihood:
         return importance_estimate(self.log_joint_of_samples(samples, X, observed) - log_proposal)
 
 
+class _JointMarginalLikelihood(_MarginalLikelihood):
+    """``log p(x)`` of a mixed table's rows (standardised numbers, level indicators).
+
+    The same latent Gaussian and importance sampler; ``x | h`` is the joint
+    observation model: each number a Gaussian with its column's own variance,
+    each category the decoder's softmax. The Gauss-Newton steps towards the
+    mode use the categorical terms' gradient and a bounded curvature (1/4);
+    the importance weights correct the proposal for it.
+    """
+
+    def __init__(self, module, mean, covariance, noise_variance, column_variances):
+        super().__init__(module, mean, covariance, noise_variance)
+        self.observation = module.observation
+        self.variances = torch.as_tensor(column_variances)
+        self.exact = False
+
+    def to(self, device, dtype):
+        self.variances = self.variances.to(device, dtype)
+        return super().to(device, dtype)
+
+    def _decoded(self, eps):
+        return self.module.decode(self.mean + eps @ self.factor.T)  # logits for categories
+
+    def log_joint_of_samples(self, samples, X, observed):
+        n, s, _ = samples.shape
+        decoded = self._decoded(samples.reshape(n * s, self.rank)).reshape(n, s, -1)
+        fit = self.observation.log_likelihood(
+            decoded, X[:, None], observed[:, None], self.variances
+        )
+        prior = (samples**2).sum(2) + self.rank * math.log(2 * math.pi)
+        return fit - 0.5 * prior
+
+    def _precision(self, eps, observed):
+        jacobian = self.jacobian(eps) * observed[:, :, None]
+        weights = self.observation.fisher_weights(self.variances.clone())
+        eye = torch.eye(self.rank, dtype=eps.dtype, device=eps.device)
+        return jacobian, (jacobian * weights[:, None]).transpose(1, 2) @ jacobian + eye
+
+    def _residual(self, X, eps, observed):
+        return self.observation.score_gradient(self._decoded(eps), X, observed, self.variances)
+
+
 load_forward_mode()
 _FORWARD_MODE_LOCK = threading.Lock()
 
@@ -204,7 +249,7 @@ def with_mask(X, observed):
     return np.hstack([dense, mask])
 
 
-def decoder_jacobian(module, code, loss):
+def decoder_jacobian(module, code):
     """The (d, k) Jacobian of ``decode`` in data space at one ``code`` (1, k).
 
     Forward mode, all k directions in one batched pass of dual numbers: the
@@ -215,7 +260,7 @@ def decoder_jacobian(module, code, loss):
     with _FORWARD_MODE_LOCK, torch.no_grad(), forward_ad.dual_level():
         tangents = torch.eye(k, dtype=code.dtype, device=code.device)
         dual = forward_ad.make_dual(code.expand(k, k).clone(), tangents)
-        return forward_ad.unpack_dual(decode(module, dual, loss)).tangent.T
+        return forward_ad.unpack_dual(decode(module, dual)).tangent.T
 
 
 class _ScoringMixin:
@@ -235,11 +280,10 @@ class _ScoringMixin:
         # end of every fit, and a float64 copy of the network took 8% of a fit.
         module = self.module_.eval()
         dtype = torch.empty(0, dtype=next(module.parameters()).dtype).numpy().dtype
-        loss = self.spec_.loss
 
         def codes_and_errors(batch):
             code = module.encode(batch)
-            error = squared_error(batch, decode(module, code, loss))
+            error = squared_error(batch, decode(module, code))
             return torch.cat([code, error[:, None]], 1)
 
         stats = map_rows(codes_and_errors, X, self.device_, dtype=dtype).astype(np.float64)
@@ -260,14 +304,44 @@ class _ScoringMixin:
         moments.update(X, codes, residuals)
         mean = moments.code_mean_and_covariance()[0]
         mean_code = to_tensor(mean[None], self.device_, dtype)
-        jacobian = decoder_jacobian(module, mean_code, loss)
+        jacobian = decoder_jacobian(module, mean_code)
         jacobian = jacobian.detach().cpu().numpy().astype(np.float64)  # (d, k)
         self.code_mean_, self.code_covariance_, self.noise_variance_ = fit_latent_gaussian(
             moments, jacobian
         )
         self.code_moments_ = moments.as_arrays()
+        self._fit_column_variances(X, observed, module, dtype)
         if not incremental:
             self._warn_dead_units(np.diag(moments.code_mean_and_covariance()[1]))
+
+    def _fit_column_variances(self, X, observed, module, dtype):
+        """``column_variances_`` of a mixed table's model: each numeric column's mean
+        squared residual on its observed training cells (standardised scale; 1
+        for level indicators), its Gaussian's variance in the score and in
+        ``sample``."""
+        self.__dict__.pop("column_variances_", None)
+        if not hasattr(self, "table_layout_"):
+            return
+        squared = map_rows(
+            lambda batch: (batch - decode(module, module.encode(batch))) ** 2,
+            X,
+            self.device_,
+            dtype=dtype,
+        ).astype(np.float64)
+        counts = np.full(X.shape[1], X.shape[0]) if observed is None else observed.sum(0)
+        if observed is not None:
+            squared = squared * observed
+        variances = squared.sum(0) / np.maximum(counts, 1)
+        numeric = [
+            start
+            for (model, _), (start, _) in zip(
+                self.spec_.column_blocks, self.table_layout_.blocks(), strict=True
+            )
+            if model == "gaussian"
+        ]
+        # A floor: a column the decoder copies exactly would otherwise score +inf.
+        self.column_variances_ = np.ones(X.shape[1])
+        self.column_variances_[numeric] = np.maximum(variances[numeric], 1e-6)
 
     def _warn_dead_units(self, code_variances):
         dead = int(np.sum(code_variances <= 1e-12 * max(code_variances.max(), 1e-300)))
@@ -308,14 +382,19 @@ class _ScoringMixin:
 
         Computed in the float precision ``transform`` uses for ``X``.
         """
+        layout = getattr(self, "table_layout_", None)
+        units = None if layout is None else layout.log_scale(X)
         X, observed = self._validated_with_mask(X)
         stacked = with_mask(X, observed)
         compute = self._compute_dtype(X.dtype)
         module = self._fitted_module(compute)
         dtype = torch.float32 if compute == np.float32 else torch.float64
-        model = _MarginalLikelihood(
-            module, self.spec_.loss, self.code_mean_, self.code_covariance_, self.noise_variance_
-        ).to(self.device_, dtype)
+        arguments = (module, self.code_mean_, self.code_covariance_, self.noise_variance_)
+        if layout is None:
+            model = _MarginalLikelihood(*arguments).to(self.device_, dtype)
+        else:
+            model = _JointMarginalLikelihood(*arguments, self.column_variances_)
+            model = model.to(self.device_, dtype)
         draws = RowDraws(
             seed_sequence(self.random_state), n_importance_samples, model.rank, X.shape[1]
         ).to(self.device_, dtype)
@@ -331,6 +410,8 @@ class _ScoringMixin:
 
         out = map_rows(per_batch, stacked, self.device_, batch_size=batch_size, dtype=compute)
         out = out.astype(X.dtype, copy=False)
+        if units is not None:  # a density of numbers in their units, not standardised
+            out[:, 0] -= units
         return out[:, 0], out[:, 1], X.dtype
 
     def _widest_layer(self):
@@ -407,8 +488,7 @@ class _ScoringMixin:
             observed (non-NaN) features; 0 is perfect.
         """
         X, observed = self._validated_with_mask(X)
-        loss = self.spec_.loss
         errors = self._infer(
-            lambda module, batch: (batch - decode(module, module.encode(batch), loss)) ** 2, X
+            lambda module, batch: (batch - decode(module, module.encode(batch))) ** 2, X
         )
         return (errors if observed is None else errors * observed).sum(1, dtype=X.dtype)

@@ -140,6 +140,7 @@ class SparseAE(_BaseAutoencoder):
         accelerator=None,
         image_shape=None,
         conv_channels=(32, 64),
+        categorical_features="from_dtype",
         alpha=1e-3,
         k=None,
     ):
@@ -168,6 +169,7 @@ class SparseAE(_BaseAutoencoder):
             accelerator=accelerator,
             image_shape=image_shape,
             conv_channels=conv_channels,
+            categorical_features=categorical_features,
         )
         self.alpha = alpha
         self.k = k

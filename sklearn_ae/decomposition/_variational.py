@@ -9,7 +9,6 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .._nn.inference import decode
-from .._nn.losses import LOSSES
 from .._nn.variational import gaussian_kl, reparameterise
 from .._training.data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from .._training.engine import Penalty
@@ -135,6 +134,7 @@ class VariationalAE(_BaseAutoencoder):
         accelerator=None,
         image_shape=None,
         conv_channels=(32, 64),
+        categorical_features="from_dtype",
         beta=1.0,
     ):
         super().__init__(
@@ -162,6 +162,7 @@ class VariationalAE(_BaseAutoencoder):
             accelerator=accelerator,
             image_shape=image_shape,
             conv_channels=conv_channels,
+            categorical_features=categorical_features,
         )
         self.beta = beta
 
@@ -208,7 +209,7 @@ class VariationalAE(_BaseAutoencoder):
             mean, log_variance = module.posterior(batch)
             draws = torch.randn((8, *mean.shape), generator=generator).to(mean.device)
             h = reparameterise(mean, log_variance, draws)
-            decoded = decode(module, h.reshape(-1, h.shape[-1]), self.spec_.loss)
+            decoded = decode(module, h.reshape(-1, h.shape[-1]))
             squared = (decoded.reshape(*h.shape[:2], -1) - batch) ** 2
             if observed is not None:  # over the observed entries only
                 mask = to_tensor(observed, self.device_)
@@ -216,7 +217,7 @@ class VariationalAE(_BaseAutoencoder):
             else:
                 variance = float(squared.mean())
             variance = max(variance, 1e-12)
-            if LOSSES[self.spec_.loss].has_scale:
+            if module.observation.has_scale:
                 module.log_noise_variance.fill_(math.log(variance))
         return variance
 
@@ -235,8 +236,14 @@ class VariationalAE(_BaseAutoencoder):
         k = mean.shape[1]
         h = reparameterise(mean[:, None], log_variance[:, None], draws)
         output = module.decode(h.reshape(-1, k)).reshape(*h.shape[:2], -1)
-        noise_variance = None if bernoulli else self.noise_variance_
-        log_px = module.log_likelihood(output, X[:, None], observed[:, None], noise_variance)
+        if hasattr(self, "table_layout_") and not bernoulli:  # a mixed table's joint model
+            variances = torch.as_tensor(self.column_variances_).to(X)
+            log_px = module.observation.log_likelihood(
+                output, X[:, None], observed[:, None], variances
+            )
+        else:
+            noise_variance = None if bernoulli else self.noise_variance_
+            log_px = module.log_likelihood(output, X[:, None], observed[:, None], noise_variance)
         log_prior = -0.5 * ((h**2).sum(-1) + k * _LOG_2PI)
         log_q = -0.5 * ((draws**2).sum(-1) + log_variance.sum(1)[:, None] + k * _LOG_2PI)
         return log_px + log_prior - log_q, log_px.mean(1) - gaussian_kl(mean, log_variance)
@@ -247,6 +254,8 @@ class VariationalAE(_BaseAutoencoder):
                 "This VariationalAE was saved by sklearn_ae before scores shared one "
                 "Gaussian observation model and has no noise_variance_; fit it again."
             )
+        layout = getattr(self, "table_layout_", None)
+        units = None if layout is None else layout.log_scale(X)
         X, observed = self._validated_with_mask(X)
         stacked = with_mask(X, observed)
         module = self._fitted_module(np.float64)
@@ -263,6 +272,9 @@ class VariationalAE(_BaseAutoencoder):
 
         batch_size = max(1, JACOBIAN_VALUES_PER_BATCH // (n_samples * self._widest_layer()))
         out = map_rows(per_batch, stacked, self.device_, batch_size=batch_size, dtype=np.float64)
+        if units is not None:  # densities of numbers in their units, not standardised
+            out[:, 0] -= units
+            out[:, 2] -= units
         return out, X.dtype
 
     def _log_likelihood(self, X, n_importance_samples):
@@ -311,7 +323,7 @@ class VariationalAE(_BaseAutoencoder):
             Higher is better.
         """
         check_is_fitted(self)
-        if not LOSSES[self.spec_.loss].discrete:
+        if not self.module_.observation.discrete:
             raise ValueError(
                 "bernoulli_log_likelihood needs a Bernoulli decoder (a likelihood "
                 "that is a probability), but this model was "
@@ -351,4 +363,6 @@ class VariationalAE(_BaseAutoencoder):
             int(seed_sequence(random_state).generate_state(1)[0])
         )
         codes = torch.randn(n_samples, self.spec_.n_components, generator=generator)
+        if hasattr(self, "table_layout_"):
+            return self._drawn_table(codes.numpy().astype(self.output_dtype_), random_state)
         return self.inverse_transform(codes.numpy().astype(self.output_dtype_))

@@ -61,11 +61,11 @@ def _fit_densities(estimator, Z):
     return noise, mean, covariance
 
 
-def _joint_objective(optimizer, module, loss, h, x, mask, density):
+def _joint_objective(optimizer, module, h, x, mask, density):
     """Minus ``log p(x, h)`` up to constants, summed over rows, with its gradient."""
     noise, mean, precision = density
     optimizer.zero_grad()
-    residual = (x - decode(module, h, loss)) * mask
+    residual = (x - decode(module, h)) * mask
     centred = h - mean
     value = (residual**2 / (2 * noise)).sum() + 0.5 * ((centred @ precision) * centred).sum()
     value.backward()
@@ -89,7 +89,6 @@ def _best_codes(estimator, Z, observed, noise, mean, covariance, iterations=30):
     refined one).
     """
     module = estimator._fitted_module(np.float64)
-    loss = estimator.spec_.loss
     density = (
         torch.as_tensor(noise),
         torch.as_tensor(mean),
@@ -104,11 +103,11 @@ def _best_codes(estimator, Z, observed, noise, mean, covariance, iterations=30):
         optimizer = torch.optim.LBFGS([h], max_iter=iterations, line_search_fn="strong_wolfe")
         with torch.enable_grad():
             optimizer.step(
-                functools.partial(_joint_objective, optimizer, module, loss, h, x, mask, density)
+                functools.partial(_joint_objective, optimizer, module, h, x, mask, density)
             )
         with torch.no_grad():
             codes.append(h.detach().numpy())
-            reconstructions.append(decode(module, h, loss).numpy())
+            reconstructions.append(decode(module, h).numpy())
     return np.concatenate(codes), np.concatenate(reconstructions)
 
 

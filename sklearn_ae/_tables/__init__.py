@@ -1,0 +1,1 @@
+"""Mixed-type tables: column kinds, the matrix the network sees, and back."""
