@@ -1,5 +1,6 @@
-"""Callbacks shared by several test files."""
+"""Callbacks and data helpers shared by several test files."""
 
+import numpy as np
 from skorch.callbacks import Callback
 
 
@@ -37,3 +38,10 @@ def callback_keeper(factory):
         return made[-1]
 
     return keep, made
+
+
+def with_holes(X, share=0.3, seed=0):
+    """A copy of ``X`` with a random ``share`` of its entries missing (NaN)."""
+    X = X.copy()
+    X[np.random.default_rng(seed).random(X.shape) < share] = np.nan
+    return X

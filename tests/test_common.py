@@ -50,7 +50,7 @@ def test_every_documented_attribute_exists_after_fit(estimator, digits):
     assert "loss_curve_" in names and "module_" in names
     fitted = estimator.fit(digits[0][:100])
     # Attributes of some inputs only: DataFrames, tables with categorical columns
-    # (tests/test_mixed_tables.py checks those).
+    # (tests/decomposition/test_mixed_tables.py checks those).
     optional = {row.name for row in FITTED_STATE if row.optional}
     for name in names:
         if name == "components_":  # only for affine encoder and decoder

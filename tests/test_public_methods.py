@@ -34,7 +34,7 @@ CALLS = {
     "transform": lambda est, X: _codes(est, X).shape == (len(X), 3),
     "inverse_transform": lambda est, X: est.inverse_transform(_codes(est, X)).shape == X.shape,
     "reconstruct": lambda est, X: np.all((est.reconstruct(X) >= 0) & (est.reconstruct(X) <= 1)),
-    # Fitted on numbers only (tests/test_mixed_tables.py calls it on tables).
+    # Fitted on numbers only (tests/decomposition/test_mixed_tables.py calls it on tables).
     "reconstruct_proba": lambda est, X: (
         "fitted without categorical columns" in _message(lambda: est.reconstruct_proba(X))
     ),
