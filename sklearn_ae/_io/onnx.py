@@ -175,6 +175,12 @@ def converter(scope, operator, container):
 def imputer_shape_calculator(operator):
     imputer = operator.raw_operator
     check_is_fitted(imputer)
+    if hasattr(imputer, "modelled_features_"):
+        raise ValueError(
+            "AutoencoderImputer was fitted on a table with categorical columns, which ONNX "
+            "export does not support; export a Pipeline of a ColumnTransformer (OneHotEncoder, "
+            "StandardScaler) and an imputer fitted with categorical_features=None."
+        )
     n_rows = operator.inputs[0].get_first_dimension()
     width = int(imputer.kept_features_.sum())
     if imputer.indicator_ is not None:

@@ -13,6 +13,7 @@ from .._nn.losses import LOSSES
 from .._utils.validation import FLOAT_DTYPES, seed_sequence, with_fix
 from ..decomposition._denoising import DenoisingAE
 from ._persistence import save_imputer
+from ._tables import fit_table, impute_table, table_mask
 
 
 def _observed_moments(X):
@@ -120,6 +121,18 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Seeds the autoencoder.
     verbose : int, default=0
         As for the autoencoders.
+    categorical_features : "from_dtype", array-like of str, int or bool, or \
+None, default="from_dtype"
+        The categorical columns, as for the autoencoders (a DataFrame's
+        ``category``, ``object``, ``string`` and ``bool`` columns by
+        default). With any, the table is modelled as a mixed table (each
+        number a Gaussian, each category a softmax over its levels) and
+        ``transform`` returns it in its own dtypes: a hole in a categorical
+        column gets the most probable level given the row's other cells, a
+        number its reconstruction in the column's unit. Needs
+        ``missing_values=np.nan`` (NaN, None or ``pd.NA`` in the table) and
+        ``add_indicator=False``; ``save`` is not available yet (pickle and
+        skops are).
 
     Attributes
     ----------
@@ -190,6 +203,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     }
 
     def __init__(
@@ -210,6 +224,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         device="cpu",
         random_state=None,
         verbose=0,
+        categorical_features="from_dtype",
     ):
         self.missing_values = missing_values
         self.add_indicator = add_indicator
@@ -226,6 +241,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.categorical_features = categorical_features
 
     def _validate(self, X, reset):
         allow_nan = self.missing_values is np.nan or (
@@ -262,6 +278,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         self : object
             The fitted imputer.
         """
+        self.__dict__.pop("modelled_features_", None)
+        mask = table_mask(self, X)
+        if mask is not None:  # a table with categorical columns
+            return fit_table(self, X, mask)
         X, missing = self._validate(X, reset=True)
         observed = ~missing
         self.kept_features_ = observed.any(axis=0) | self.keep_empty_features
@@ -389,6 +409,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             indicator columns with ``add_indicator``.
         """
         check_is_fitted(self)
+        if hasattr(self, "modelled_features_"):
+            return impute_table(self, X)
         X, _ = self._validate(X, reset=False)
         result = self._impute(
             X[:, self.kept_features_],
@@ -421,6 +443,12 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             The imputer, unchanged.
         """
         check_is_fitted(self)
+        if hasattr(self, "modelled_features_"):
+            raise ValueError(
+                "save does not support an AutoencoderImputer fitted on categorical columns "
+                "yet; use pickle or skops (sklearn_ae.load reads neither), or fit it with "
+                "categorical_features=None on one-hot encoded columns."
+            )
         save_imputer(self, path)
         return self
 

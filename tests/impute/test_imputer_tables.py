@@ -1,0 +1,110 @@
+"""AutoencoderImputer on mixed tables: valid levels in categorical holes, numbers in
+their units, the table back in its own dtypes."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_ae import AutoencoderImputer
+from sklearn_ae.datasets import load_penguins
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def table():
+    complete = load_penguins().dropna().reset_index(drop=True)
+    complete["island"] = complete["island"].astype("category")
+    holes = np.random.default_rng(1000).random(complete.shape) < 0.2
+    return complete, holes, complete.mask(holes)
+
+
+@pytest.fixture(scope="module")
+def imputed(table):
+    _, _, with_holes = table
+    imputer = AutoencoderImputer(random_state=0).fit(with_holes)
+    return imputer, imputer.transform(with_holes)
+
+
+def test_holes_get_valid_levels_and_numbers_in_their_units(table, imputed):
+    complete, holes, with_holes = table
+    imputer, filled = imputed
+    assert list(filled.columns) == list(complete.columns)
+    assert filled.dtypes.tolist() == with_holes.dtypes.tolist()  # category stays category
+    assert filled.notna().all().all()
+    observed = ~holes
+    for position, name in enumerate(complete.columns):  # observed cells as given
+        kept = observed[:, position]
+        assert (filled[name][kept] == with_holes[name][kept]).all(), name
+    # measured: species 0.91, island 0.74, sex 0.59 right; the most frequent
+    # level 0.42, 0.50, 0.54
+    for name in ("species", "island"):
+        hidden = holes[:, complete.columns.get_loc(name)]
+        right = (filled[name][hidden] == complete[name][hidden]).mean()
+        mode = (complete[name][hidden] == complete[name].mode()[0]).mean()
+        assert right > mode + 0.15, (name, right, mode)
+        assert set(filled[name]) <= set(complete[name])
+    # measured: NRMSE 0.63-0.78 on the four measurements; the mean gives about 1
+    for name in ("bill_length_mm", "flipper_length_mm"):
+        hidden = holes[:, complete.columns.get_loc(name)]
+        error = np.sqrt(((filled[name][hidden] - complete[name][hidden]) ** 2).mean())
+        assert error / complete[name].std(ddof=0) < 0.85, name
+
+
+def test_pickle_keeps_the_table_imputer(table, imputed):
+    _, _, with_holes = table
+    imputer, filled = imputed
+    again = pickle.loads(pickle.dumps(imputer))
+    pd.testing.assert_frame_equal(again.transform(with_holes), filled)
+
+
+def test_an_empty_column_is_dropped_with_a_warning_or_kept(table):
+    _, _, with_holes = table
+    padded = with_holes.assign(notes=pd.Series([None] * len(with_holes), dtype=object))
+    with pytest.warns(UserWarning, match=r"Column\(s\) \['notes'\] have no observed value"):
+        dropped = AutoencoderImputer(max_epochs=2, random_state=0).fit(padded)
+    assert "notes" not in dropped.transform(padded).columns
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*no observed value")
+        kept = AutoencoderImputer(max_epochs=2, keep_empty_features=True, random_state=0)
+        out = kept.fit(padded).transform(padded)
+    assert (out["notes"] == 0).all()
+
+
+def test_a_numeric_array_with_categorical_indices_returns_an_array(table):
+    complete, holes, _ = table
+    numbers = complete[["bill_length_mm", "flipper_length_mm", "year"]].to_numpy(dtype=float)
+    numbers[holes[:, :3]] = np.nan
+    imputer = AutoencoderImputer(max_epochs=5, categorical_features=[2], random_state=0)
+    filled = imputer.fit_transform(numbers)
+    assert isinstance(filled, np.ndarray) and not np.isnan(filled).any()
+    assert set(filled[:, 2]) <= {2007.0, 2008.0, 2009.0}
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"missing_values": -1}, "use missing_values=np.nan"),
+        ({"add_indicator": True}, "use add_indicator=False"),
+    ],
+)
+def test_what_a_table_cannot_have_is_refused(table, params, match):
+    with pytest.raises(ValueError, match=match):
+        AutoencoderImputer(max_epochs=1, **params).fit(table[2])
+
+
+def test_save_and_onnx_refuse_with_the_way_out(table, imputed, tmp_path):
+    imputer, _ = imputed
+    with pytest.raises(ValueError, match="use pickle or skops"):
+        imputer.save(tmp_path)
+    pytest.importorskip("onnxruntime")
+    from skl2onnx import to_onnx
+
+    from sklearn_ae.onnx import register_converters
+
+    register_converters()
+    with pytest.raises(ValueError, match="export a Pipeline"):
+        to_onnx(imputer, table[2][:1])
