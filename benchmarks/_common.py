@@ -229,6 +229,7 @@ class Record:
         on_their_data = (
             "MNIST" in produced["data"]
             or "ADBench" in produced["data"]
+            or produced["data"].startswith("mixed tables")
             or self.name in DIGITS_BENCHMARKS
         )
         return not (self.args.no_save or produced["smoke"] or not on_their_data)

@@ -124,7 +124,7 @@ def sklearn_ae_fit(X_train, X_test, batch_size, epochs, curve=None, clock=None, 
                 clock,
                 curve,
                 X_test,
-                lambda X: reconstruct(net.module_, torch.from_numpy(X), "bce").numpy(),
+                lambda X: reconstruct(net.module_, torch.from_numpy(X)).numpy(),
             )
 
         callbacks = [_EpochEnd(hook)]

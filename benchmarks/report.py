@@ -505,6 +505,9 @@ SECTIONS = {
     "impute": impute,
     "serving": serving,
     "load": tables_only("load"),
+    "mixed": tables_only(
+        "impute_means", "synthesis_means", "detect_means", "explain", "rare_levels"
+    ),
     "defaults": tables_only("defaults", "sparsity"),
     "variants": tables_only("variants"),
     "quality": quality,

@@ -33,7 +33,9 @@ def test_benchmark_smoke_run(script, tmp_path):
         env={**os.environ, "SKLEARN_AE_MNIST": ""},
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    if "bench_defaults" not in script.name:  # stated on digits, MNIST plays no part
+    if script.stem == "bench_mixed":  # mixed tables: the bundled penguins in smoke mode
+        assert "the bundled penguins only" in result.stdout
+    elif "bench_defaults" not in script.name:  # stated on digits, MNIST plays no part
         assert "falling back to digits" in result.stdout
     name = script.stem.removeprefix("bench_")
     stored = json.loads(results.read_text())["benchmarks"][name]
@@ -90,9 +92,8 @@ def test_stored_results_cover_every_section_and_say_how_they_were_produced():
         assert produced["smoke"] is False, name
         assert produced["command"].startswith(f"python benchmarks/bench_{name}.py"), name
         if name != "defaults":  # defaults is stated on digits; tables, adbench on ADBench
-            assert {"tables": "ADBench", "adbench": "ADBench"}.get(name, "MNIST") in produced[
-                "data"
-            ], name
+            expected = {"tables": "ADBench", "adbench": "ADBench", "mixed": "mixed tables"}
+            assert expected.get(name, "MNIST") in produced["data"], name
         for key in ("date", "machine", "threads", "python", "versions", "commit"):
             assert produced[key], (name, key)
         for table in result["tables"].values():

@@ -40,6 +40,13 @@ def squared_mahalanobis(rows, mean, covariance):
     return (centred * np.linalg.solve(covariance, centred.T).T).sum(1)
 
 
+def gaussian_log_density(rows, mean, covariance):
+    """Each row's log-density under ``N(mean, covariance)``."""
+    sign, log_det = np.linalg.slogdet(covariance)
+    k = rows.shape[1]
+    return -0.5 * (squared_mahalanobis(rows, mean, covariance) + log_det + k * np.log(2 * np.pi))
+
+
 def robust_gaussian(rows, max_steps=20):
     """Mean and covariance of the bulk of ``rows``: the minimum covariance
     determinant estimator by concentration steps from the sample estimate.

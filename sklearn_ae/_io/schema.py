@@ -51,7 +51,7 @@ FITTED_STATE = (
     FittedAttribute(
         "is_categorical_",
         "derived",
-        "ndarray of shape (n_features_in_,) of bool",
+        "ndarray of shape (n_features,) of bool",
         "Fitted on a table with categorical columns only: which columns seen in "
         "fit are categorical.",
         optional=True,

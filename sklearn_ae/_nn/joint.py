@@ -109,10 +109,26 @@ class JointObservation:
         target = torch.where(observed > 0, target, torch.zeros_like(target))
         return -(self.column_terms(output, target) * self.column_observed(observed)).sum(-1)
 
+    def column_log_likelihoods(self, output, target, observed, variances):
+        """``log p`` of each table column, (..., n_columns), 0 where it is missing:
+        each number a Gaussian of variance ``variances`` (one per matrix column,
+        on the standardised scale), each category its level's log-probability."""
+        target = torch.where(observed > 0, target, torch.zeros_like(target))
+        columns = []
+        for (model, _), (start, stop) in zip(self.column_blocks, self._spans(), strict=True):
+            if model == GAUSSIAN:
+                variance = variances[start]
+                residual = target[..., start] - output[..., start]
+                value = -0.5 * (residual**2 / variance + torch.log(2 * math.pi * variance))
+            else:
+                block = output[..., start:stop]
+                value = (target[..., start:stop] * F.log_softmax(block, -1)).sum(-1)
+            columns.append(value * observed[..., start])
+        return torch.stack(columns, -1)
+
     def log_likelihood(self, output, target, observed, variances):
         """``log p(x | output)`` per row, (...,), over the ``observed`` (1.0/0.0)
-        entries: each number a Gaussian of variance ``variances`` (one per matrix
-        column, on the standardised scale), each category its level's probability."""
+        entries (``column_log_likelihoods`` summed)."""
         target = torch.where(observed > 0, target, torch.zeros_like(target))
         numeric = list(self.numeric)
         values = torch.zeros(output.shape[:-1], dtype=output.dtype, device=output.device)

@@ -8,6 +8,7 @@ and export read ``spec_`` and the trained net, never the current parameters.
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -80,6 +81,8 @@ class _BaseAutoencoder(
     ``_validated(X)`` and ``_validated_with_mask(X)`` (checked, missing
     entries completed), ``_complete(X)``, ``_infer(fn, X)``,
     ``_fitted_module(dtype)`` (``module_`` in eval mode in a precision),
+    ``_filled_reconstruction(X)`` (one pass from the observed entries),
+    ``_as_table(Z)`` (the network's matrix in the user's terms),
     ``_compute_dtype(dtype)`` and ``_widest_layer()``.
 
     Fitted state: ``spec_``, ``module_`` and the fitted arrays are what
@@ -432,6 +435,15 @@ class _BaseAutoencoder(
         return self._as_table(
             self._infer(lambda module, batch: reconstruct(module, batch), self._validated(X))
         )
+
+    def _filled_reconstruction(self, X):
+        """The reconstruction of each row of ``X`` from its observed entries, in the
+        network's matrix: holes seen as ``fill_values_`` (as training sees missing
+        and masked entries), one pass. What the imputer fills holes with."""
+        Z = self._validate_input(X, reset=False)
+        if not sp.issparse(Z):
+            Z = np.where(np.isnan(Z), self.fill_values_, Z)
+        return self._infer(lambda module, batch: reconstruct(module, batch), Z)
 
     def _as_table(self, Z):
         """The network's outputs ``Z`` in the user's terms: the table fitted on

@@ -39,7 +39,7 @@ def _below(draws, probability, dtype):
 class Corruption:
     """Noise applied to each training batch; never to ``transform``'s input."""
 
-    def __init__(self, noise, level, low=None, high=None):
+    def __init__(self, noise, level, low=None, high=None, columns=None):
         if noise not in ("gaussian", "masking", "salt_and_pepper"):
             raise ValueError(
                 f"noise={noise!r} is not one of 'gaussian', 'masking', 'salt_and_pepper'."
@@ -48,12 +48,21 @@ class Corruption:
         self.level = level
         self.low = low
         self.high = high
+        # A mixed table's entry -> column map: masking hides whole columns (a
+        # category's block at once), as a missing cell is hidden.
+        self.columns = columns
 
     def __call__(self, X, generator):
         if self.noise == "gaussian":
             noise = torch.empty_like(X).normal_(0.0, self.level, generator=generator)
             return noise.add_(X)
         if self.noise == "masking":
+            if self.columns is not None:
+                draws = _uniform_int16(
+                    (X.shape[0], int(self.columns.max()) + 1), generator, X.device
+                )
+                hidden = _below(draws, self.level, X.dtype)[:, self.columns.to(X.device)]
+                return X - X * hidden
             draws = _uniform_int16(X.shape, generator, X.device)
             return X - X * _below(draws, self.level, X.dtype)
         draws = _uniform_int16(X.shape, generator, X.device)
@@ -77,7 +86,9 @@ class DenoisingAE(_BaseAutoencoder):
     %(core_parameters)s
     noise : {"gaussian", "masking", "salt_and_pepper"}, default="gaussian"
         "gaussian" adds N(0, noise_level^2) to each entry; "masking" sets each
-        entry to 0 with probability ``noise_level``; "salt_and_pepper" sets each
+        entry to 0 with probability ``noise_level`` (on a mixed table, each
+        cell: a number, or a category's whole block of level indicators, as a
+        missing cell is seen); "salt_and_pepper" sets each
         entry to its feature's training minimum or maximum (equally likely)
         with probability ``noise_level``.
     noise_level : float, default=0.1
@@ -203,7 +214,11 @@ class DenoisingAE(_BaseAutoencoder):
                 for end in feature_range(X)
             )
             return Corruption(self.noise, self.noise_level, low, high)
-        return Corruption(self.noise, self.noise_level)
+        columns = None
+        if self.noise == "masking" and hasattr(self, "table_layout_"):
+            widths = [width for _, width in self.spec_.column_blocks]
+            columns = torch.repeat_interleave(torch.arange(len(widths)), torch.tensor(widths))
+        return Corruption(self.noise, self.noise_level, columns=columns)
 
     def denoise(self, X):
         """Reconstruct ``X`` through the code: ``inverse_transform(transform(X))``.

@@ -150,9 +150,8 @@ def _reconstructed(autoencoder, table):
         if empty.all():
             rows = None
         else:
-            rows = autoencoder.reconstruct(
-                table[~empty] if not _is_dataframe(table) else table.loc[~empty]
-            )
+            part = table.loc[~empty] if _is_dataframe(table) else table[~empty]
+            rows = autoencoder._as_table(autoencoder._filled_reconstruction(part))
     if _is_dataframe(table):
         import pandas as pd
 

@@ -9,12 +9,14 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, _fit_c
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._density.robust import robust_gaussian, squared_mahalanobis, trimmed_mean_squares
+from .._density.robust import gaussian_log_density, robust_gaussian, trimmed_mean_squares
 from .._nn.inference import decode
 from .._nn.losses import LOSSES
 from .._utils.validation import FLOAT_DTYPES, seed_sequence, with_fix
 from ..decomposition._autoencoder import AutoencoderTransformer
 from ._persistence import save_detector
+from ._tables import column_terms, table_mask
+from ._tables import fit_densities as fit_table_densities
 
 
 def default_estimator(n_samples, n_features):
@@ -111,13 +113,6 @@ def _best_codes(estimator, Z, observed, noise, mean, covariance, iterations=30):
     return np.concatenate(codes), np.concatenate(reconstructions)
 
 
-def _gaussian_log_density(codes, mean, covariance):
-    sign, log_det = np.linalg.slogdet(covariance)
-    k = codes.shape[1]
-    distances = squared_mahalanobis(codes, mean, covariance)
-    return -0.5 * (distances + log_det + k * np.log(2 * np.pi))
-
-
 class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
     """Outlier detection with an autoencoder: rows the model finds unlikely.
 
@@ -187,6 +182,28 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during ``fit``, when ``X`` has string column names.
+    is_categorical_ : ndarray of shape (n_features,) of bool
+        Fitted on a DataFrame with categorical columns (``category``,
+        ``object``, ``string``, ``bool``) only: which they are. Each
+        autoencoder then reads the table itself (numbers standardised and
+        modelled as Gaussians, each category as a softmax over its levels),
+        nothing is scaled here (``mean_`` 0, ``scale_`` 1), and
+        ``score_samples`` sums each observed column's term at the encoder's
+        code: a number's Gaussian log-density, and a category's
+        log-probability of its level given the code less its typical value
+        on the training rows holding that level (``level_offsets_``: a rare
+        level is not an anomaly for being rare, only for being unexpected
+        there). The code's Gaussian log-density is left
+        out: the codes of a mixed table cluster by level, which one Gaussian
+        fits poorly, and the term penalised rows of rare levels and missed
+        planted cells (protocol 3 of the Benchmarks page, seeds 0 and 1:
+        mean ROC-AUC 0.818 without it against 0.745 with it; chosen on
+        diamonds and penguins, 0.882 against 0.802, and it held on Chile and
+        Aids2, 0.755 against 0.688).
+    level_offsets_ : ndarray of shape (n_estimators, n_network_inputs)
+        With categorical columns only: each level's typical surprise, the
+        median of ``-log p(level | code)`` over the training rows holding it
+        (0 for numbers), per estimator's input layout.
 
     Notes
     -----
@@ -277,6 +294,10 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         self : object
             The fitted detector.
         """
+        self.__dict__.pop("is_categorical_", None)
+        mask = table_mask(self, X)
+        if mask is not None:
+            return self._fit_table(X, mask)
         X = self._validate(X, reset=True)
         template = self.estimator
         if template is None:
@@ -302,13 +323,89 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         self.noise_variances_ = np.array([d[0] for d in densities])
         self.code_means_ = np.array([d[1] for d in densities])
         self.code_covariances_ = np.array([d[2] for d in densities])
-        scores = self._scores(Z)
+        self._set_offset(self._scores(Z))
+        return self
+
+    def _set_offset(self, scores):
         if self.contamination == "auto":
             q1, q3 = np.percentile(scores, [25, 75])
             self.offset_ = float(q1 - 1.5 * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+
+    def _fit_table(self, X, mask):
+        """``fit`` on a DataFrame with categorical columns (``_tables``): each
+        autoencoder reads the table itself, so nothing is scaled here."""
+        self._check_table(X, reset=True)
+        if self.anomaly_score != "likelihood":
+            raise ValueError(
+                f"anomaly_score={self.anomaly_score!r} with categorical columns: a squared "
+                "residual does not compare a level with a number; use "
+                "anomaly_score='likelihood', or encode the categories first."
+            )
+        template = self.estimator or default_estimator(*X.shape)
+        self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        self.is_categorical_ = mask
+        n_estimators = self.n_estimators
+        if n_estimators == "auto":
+            n_estimators = auto_n_estimators(*X.shape)
+        seeds = seed_sequence(self.random_state).generate_state(n_estimators)
+        self.estimators_, densities = [], []
+        for seed in seeds:
+            estimator = clone(template)
+            if "random_state" in estimator.get_params():
+                estimator.set_params(random_state=int(seed))
+            estimator.fit(X)
+            if not hasattr(estimator, "table_layout_"):
+                raise ValueError(
+                    f"{type(estimator).__name__} did not read X's categorical columns; "
+                    "pass a sklearn_ae autoencoder with categorical_features='from_dtype'."
+                )
+            self.estimators_.append(estimator)
+            densities.append(fit_table_densities(estimator, X))
+        self.estimator_ = self.estimators_[0]
+        self.noise_variances_ = np.array([d[0] for d in densities])
+        self.level_offsets_ = np.array([d[1] for d in densities])
+        self.code_means_ = np.array([d[2] for d in densities])
+        self.code_covariances_ = np.array([d[3] for d in densities])
+        self._set_offset(self._table_scores(X))
         return self
+
+    def _check_table(self, X, reset=False):
+        try:
+            validate_data(self, X, skip_check_array=True, reset=reset)
+        except (ValueError, TypeError) as error:
+            raise with_fix(error) from error
+        return X
+
+    def _table_density(self, i):
+        return (
+            self.noise_variances_[i],
+            self.level_offsets_[i],
+            self.code_means_[i],
+            self.code_covariances_[i],
+        )
+
+    def _table_scores(self, X):
+        total = np.zeros(len(X))
+        for i, estimator in enumerate(self.estimators_):
+            terms, _ = column_terms(estimator, X, self._table_density(i))
+            # The columns' terms at the encoder's code, without the code's
+            # Gaussian log-density: codes cluster by level, which one Gaussian
+            # fits poorly (see the class's notes). Numbers in their units.
+            total -= terms.sum(1) + estimator.table_layout_.log_scale(X)
+        return total / len(self.estimators_)
+
+    def _table_feature_scores(self, X):
+        import pandas as pd
+
+        total = sum(
+            column_terms(estimator, X, self._table_density(i), best_codes=True, centred=True)[0]
+            for i, estimator in enumerate(self.estimators_)
+        )
+        return pd.DataFrame(
+            total / len(self.estimators_), columns=list(self.feature_names_in_), index=X.index
+        )
 
     def _scaled(self, X):
         return (X - self.mean_) / self.scale_
@@ -335,7 +432,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
                 reconstruction = estimator.inverse_transform(codes)
             noise = density[0]
             terms = (filled - reconstruction) ** 2 / (2 * noise) + 0.5 * np.log(2 * np.pi * noise)
-            yield np.where(observed, terms, 0.0), _gaussian_log_density(codes, *density[1:])
+            yield np.where(observed, terms, 0.0), gaussian_log_density(codes, *density[1:])
 
     def _scores(self, Z):
         total = np.zeros(len(Z))
@@ -366,6 +463,8 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             of the scaled row. Averaged over the estimators.
         """
         check_is_fitted(self)
+        if hasattr(self, "is_categorical_"):
+            return self._table_scores(self._check_table(X))
         return self._scores(self._scaled(self._validate(X, reset=False)))
 
     def decision_function(self, X):
@@ -414,6 +513,16 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         of images (an estimator with ``image_shape``) give a heat map per
         row, ``feature_scores(X).reshape(-1, *image_shape)``.
 
+        Fitted on a DataFrame with categorical columns: one score per column,
+        a DataFrame named as ``X``'s columns: for a number its Gaussian term
+        as above (on the standardised scale, less its expectation
+        ``(1 + log(2 pi s_j^2)) / 2``), for a category ``-log p(level | h)``
+        less its typical value on the level's training rows
+        (``level_offsets_``), at the code that explains the row best: 0 is
+        as expected, above 0 more surprising. Summed, they are minus the row's
+        ``score_samples`` less the code's log-density and the units' term
+        ``-sum(log scale)`` of the observed numbers, at that code.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -421,10 +530,12 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
 
         Returns
         -------
-        scores : ndarray of shape (n_samples, n_features)
+        scores : ndarray or DataFrame of shape (n_samples, n_features)
             Per-feature contributions, higher is more abnormal.
         """
         check_is_fitted(self)
+        if hasattr(self, "is_categorical_"):
+            return self._table_feature_scores(self._check_table(X))
         Z = self._scaled(self._validate(X, reset=False))
         terms = self._terms(Z, best_codes=True)
         return sum(per_feature for per_feature, _ in terms) / len(self.estimators_)
@@ -447,6 +558,11 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             The detector, unchanged.
         """
         check_is_fitted(self)
+        if hasattr(self, "is_categorical_"):
+            raise ValueError(
+                "save does not support a detector fitted on categorical columns yet; use "
+                "pickle or skops (sklearn_ae.load reads neither)."
+            )
         save_detector(self, path)
         return self
 

@@ -12,12 +12,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_ae
 from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, VariationalAE
-from sklearn_ae._density.robust import robust_gaussian, trimmed_mean_squares
-from sklearn_ae.outlier_detection._detector import (
-    _best_codes,
-    _gaussian_log_density,
-    auto_n_estimators,
-)
+from sklearn_ae._density.robust import gaussian_log_density, robust_gaussian, trimmed_mean_squares
+from sklearn_ae.outlier_detection._detector import _best_codes, auto_n_estimators
 
 
 def _quiet(detector, X):
@@ -119,12 +115,12 @@ def test_likelihood_feature_scores_explain_the_row_at_its_best_code(cancer):
     noise = fitted.noise_variances_[0]
     at_encoder = (
         -((Z - est.reconstruct(Z)) ** 2 / (2 * noise) + 0.5 * np.log(2 * np.pi * noise)).sum(1)
-        + _gaussian_log_density(est.transform(Z), *density)
+        + gaussian_log_density(est.transform(Z), *density)
         - np.log(fitted.scale_).sum()
     )
     np.testing.assert_allclose(at_encoder, fitted.score_samples(test), rtol=1e-6)
     best = _best_codes(est, Z, np.ones(Z.shape, bool), noise, *density)[0]
-    at_best = -fitted.feature_scores(test).sum(1) + _gaussian_log_density(best, *density)
+    at_best = -fitted.feature_scores(test).sum(1) + gaussian_log_density(best, *density)
     assert np.all(at_best - np.log(fitted.scale_).sum() >= fitted.score_samples(test) - 1e-6)
 
 

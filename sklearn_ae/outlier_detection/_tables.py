@@ -1,0 +1,158 @@
+"""AutoencoderOutlierDetector on mixed tables: a likelihood per column, and a
+rare level that is not an anomaly for being rare.
+
+Each autoencoder reads the table itself (numbers standardised, each category
+a softmax over its levels). A row's score is the code's log-density plus,
+for each observed column, its term:
+
+- a number: the log-density of its Gaussian around the reconstruction, the
+  variance fitted per column to the training residuals without their largest
+  tenth (as for numeric tables);
+- a category: ``-log p(level | code)`` less its median over the training
+  rows holding that level: a level that is rare but as expected as on its
+  other rows scores about 0; a level the rest of the row makes less likely
+  than usual scores above 0. Without the offset the rarest valid levels
+  would rank first.
+
+``feature_scores`` returns minus each column's term, named by column, at the
+code that explains the row best.
+"""
+
+import functools
+
+import numpy as np
+import torch
+
+from .._density.robust import gaussian_log_density, robust_gaussian, trimmed_mean_squares
+from .._tables.layout import _is_dataframe, categorical_mask
+from .._tables.validation import as_table
+
+# Rows refined together, as for numeric tables.
+_REFINE_ROWS = 4096
+
+
+def table_mask(detector, X):
+    """The categorical columns of ``X`` when it is a table that has some, else None."""
+    if not _is_dataframe(X):
+        return None
+    table = as_table(X)
+    if table.shape[1] == 0:
+        return None
+    mask = categorical_mask(table, "from_dtype")
+    return mask if mask.any() else None
+
+
+def _matrix(estimator, X):
+    """The network's matrix for the table ``X`` (holes completed), its mask of
+    observed entries (float) and the module in float64."""
+    Z, observed = estimator._validated_with_mask(X)
+    observed = np.ones(Z.shape) if observed is None else observed.astype(np.float64)
+    return Z.astype(np.float64), observed, estimator._fitted_module(np.float64)
+
+
+def fit_densities(estimator, X):
+    """Per matrix column, the trimmed residual variance (1 for level indicators);
+    per level, its typical surprise (0 for numbers); the robust Gaussian of the
+    training codes.
+
+    A level's typical surprise is the median of ``-log p(level | code)`` over
+    the training rows that hold it: a category's term is a row's surprise
+    less that of its level's rows, so that no level, however rare, scores
+    high on average; a row scores high for a level its other cells make less
+    likely than they do for the level's other rows.
+    """
+    Z, observed, module = _matrix(estimator, X)
+    with torch.no_grad():
+        x = torch.as_tensor(Z)
+        codes = module.encode(x)
+        output = module.decode(codes)
+        reconstruction = module.observation.to_data(output).numpy()
+    squared = (Z - reconstruction) ** 2
+    variances = trimmed_mean_squares(squared, observed > 0)
+    variances = np.maximum(variances, 1e-6 * max(variances.mean(), 1e-12))
+    offsets = np.zeros(Z.shape[1])
+    log_p = torch.log_softmax  # per block, below
+    for model, (start, stop) in _blocks(estimator):
+        if model != "categorical":
+            continue
+        variances[start:stop] = 1.0
+        surprise = -log_p(output[:, start:stop], -1).numpy()
+        seen = observed[:, start] > 0
+        for level in range(stop - start):
+            holders = seen & (Z[:, start + level] == 1)
+            if holders.any():
+                offsets[start + level] = np.median(surprise[holders, level])
+    mean, covariance = robust_gaussian(codes.numpy())
+    return variances, offsets, mean, covariance
+
+
+def _blocks(estimator):
+    start = 0
+    for model, width in estimator.spec_.column_blocks:
+        yield model, (start, start + width)
+        start += width
+
+
+def _objective(optimizer, module, h, x, mask, variances, mean, precision):
+    """Minus ``log p(x, h)`` summed over rows, with its gradient (L-BFGS)."""
+    optimizer.zero_grad()
+    value = -module.observation.log_likelihood(module.decode(h), x, mask, variances).sum()
+    centred = h - mean
+    value = value + 0.5 * ((centred @ precision) * centred).sum()
+    value.backward()
+    return value
+
+
+def column_terms(estimator, X, density, best_codes=False, iterations=30, centred=False):
+    """Minus each table column's term (n, n_columns) and the code's log-density (n,).
+
+    ``centred`` takes each number's term less its expectation under its own
+    Gaussian, ``(r^2 / s^2 - 1) / 2``, so that columns compare on one scale (a
+    category's term is already relative to its level's frequency): what
+    ``feature_scores`` returns.
+    """
+    variances, offsets, mean, covariance = density
+    Z, observed, module = _matrix(estimator, X)
+    variances_t = torch.as_tensor(variances)
+    with torch.no_grad():
+        codes = module.encode(torch.as_tensor(Z))
+    if best_codes:
+        refined = []
+        precision = torch.as_tensor(np.linalg.inv(covariance))
+        for rows in range(0, len(Z), _REFINE_ROWS):
+            part = slice(rows, rows + _REFINE_ROWS)
+            x, mask = torch.as_tensor(Z[part]), torch.as_tensor(observed[part])
+            h = codes[part].clone().requires_grad_()
+            optimizer = torch.optim.LBFGS([h], max_iter=iterations, line_search_fn="strong_wolfe")
+            objective = functools.partial(
+                _objective,
+                optimizer,
+                module,
+                h,
+                x,
+                mask,
+                variances_t,
+                torch.as_tensor(mean),
+                precision,
+            )
+            with torch.enable_grad():
+                optimizer.step(objective)
+            refined.append(h.detach())
+        codes = torch.cat(refined)
+    with torch.no_grad():
+        output = module.decode(codes)
+        log_p = module.observation.column_log_likelihoods(
+            output, torch.as_tensor(Z), torch.as_tensor(observed), variances_t
+        ).numpy()
+    starts = [start for _, (start, _) in _blocks(estimator)]
+    typical = np.zeros_like(log_p)
+    for column, (model, (start, stop)) in enumerate(_blocks(estimator)):
+        if model == "categorical":  # the observed level's typical surprise
+            typical[:, column] = (Z[:, start:stop] * offsets[start:stop]).sum(1)
+    terms = -log_p - typical * observed[:, starts]
+    if centred:
+        for column, (model, (start, _)) in enumerate(_blocks(estimator)):
+            if model == "gaussian":  # the expected term: (1 + log(2 pi s^2)) / 2
+                expected = 0.5 * (1 + np.log(2 * np.pi * variances[start]))
+                terms[:, column] -= expected * observed[:, start]
+    return terms, gaussian_log_density(codes.numpy(), mean, covariance)
