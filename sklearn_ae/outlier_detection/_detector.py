@@ -63,6 +63,15 @@ def _fit_densities(estimator, Z):
     return noise, mean, covariance
 
 
+def _table_densities(estimator, X):
+    if not hasattr(estimator, "table_layout_"):
+        raise ValueError(
+            f"{type(estimator).__name__} did not read X's categorical columns; pass a "
+            "sklearn_ae autoencoder with categorical_features='from_dtype'."
+        )
+    return fit_table_densities(estimator, X)
+
+
 def _joint_objective(optimizer, module, h, x, mask, density):
     """Minus ``log p(x, h)`` up to constants, summed over rows, with its gradient."""
     noise, mean, precision = density
@@ -307,19 +316,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         else:
             self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
         Z = self._scaled(X)
-        n_estimators = self.n_estimators
-        if n_estimators == "auto":
-            n_estimators = auto_n_estimators(*X.shape)
-        seeds = seed_sequence(self.random_state).generate_state(n_estimators)
-        self.estimators_, densities = [], []
-        for seed in seeds:
-            estimator = clone(template)
-            if "random_state" in estimator.get_params():
-                estimator.set_params(random_state=int(seed))
-            estimator.fit(Z)
-            self.estimators_.append(estimator)
-            densities.append(_fit_densities(estimator, Z))
-        self.estimator_ = self.estimators_[0]
+        densities = self._fit_estimators(template, Z, _fit_densities)
         self.noise_variances_ = np.array([d[0] for d in densities])
         self.code_means_ = np.array([d[1] for d in densities])
         self.code_covariances_ = np.array([d[2] for d in densities])
@@ -332,6 +329,25 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             self.offset_ = float(q1 - 1.5 * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+
+    def _fit_estimators(self, template, X, fit_densities):
+        """Fit clones of ``template`` on ``X``, each with its own seed, as
+        ``estimators_`` (the first also ``estimator_``); returns each one's
+        ``fit_densities(estimator, X)``."""
+        n_estimators = self.n_estimators
+        if n_estimators == "auto":
+            n_estimators = auto_n_estimators(*X.shape)
+        seeds = seed_sequence(self.random_state).generate_state(n_estimators)
+        self.estimators_, densities = [], []
+        for seed in seeds:
+            estimator = clone(template)
+            if "random_state" in estimator.get_params():
+                estimator.set_params(random_state=int(seed))
+            estimator.fit(X)
+            self.estimators_.append(estimator)
+            densities.append(fit_densities(estimator, X))
+        self.estimator_ = self.estimators_[0]
+        return densities
 
     def _fit_table(self, X, mask):
         """``fit`` on a DataFrame with categorical columns (``_tables``): each
@@ -346,24 +362,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         template = self.estimator or default_estimator(*X.shape)
         self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
         self.is_categorical_ = mask
-        n_estimators = self.n_estimators
-        if n_estimators == "auto":
-            n_estimators = auto_n_estimators(*X.shape)
-        seeds = seed_sequence(self.random_state).generate_state(n_estimators)
-        self.estimators_, densities = [], []
-        for seed in seeds:
-            estimator = clone(template)
-            if "random_state" in estimator.get_params():
-                estimator.set_params(random_state=int(seed))
-            estimator.fit(X)
-            if not hasattr(estimator, "table_layout_"):
-                raise ValueError(
-                    f"{type(estimator).__name__} did not read X's categorical columns; "
-                    "pass a sklearn_ae autoencoder with categorical_features='from_dtype'."
-                )
-            self.estimators_.append(estimator)
-            densities.append(fit_table_densities(estimator, X))
-        self.estimator_ = self.estimators_[0]
+        densities = self._fit_estimators(template, X, _table_densities)
         self.noise_variances_ = np.array([d[0] for d in densities])
         self.level_offsets_ = np.array([d[1] for d in densities])
         self.code_means_ = np.array([d[2] for d in densities])
