@@ -131,8 +131,7 @@ None, default="from_dtype"
         column gets the most probable level given the row's other cells, a
         number its reconstruction in the column's unit. Needs
         ``missing_values=np.nan`` (NaN, None or ``pd.NA`` in the table) and
-        ``add_indicator=False``; ``save`` is not available yet (pickle and
-        skops are).
+        ``add_indicator=False``.
 
     Attributes
     ----------
@@ -443,12 +442,6 @@ None, default="from_dtype"
             The imputer, unchanged.
         """
         check_is_fitted(self)
-        if hasattr(self, "modelled_features_"):
-            raise ValueError(
-                "save does not support an AutoencoderImputer fitted on categorical columns "
-                "yet; use pickle or skops (sklearn_ae.load reads neither), or fit it with "
-                "categorical_features=None on one-hot encoded columns."
-            )
         save_imputer(self, path)
         return self
 

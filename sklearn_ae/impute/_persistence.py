@@ -26,6 +26,9 @@ _ARRAYS = (
     "shrinkage_",
     "observed_means_",
 )
+# An imputer fitted on a table with categorical columns: its autoencoder reads
+# the table (and saves its layout); the imputer keeps which columns it models.
+_TABLE_ARRAYS = ("kept_features_", "modelled_features_")
 
 
 def _encode_missing(value):
@@ -42,6 +45,10 @@ def save_imputer(imputer, path):
     params["random_state"] = _persistence.encode_random_state(params["random_state"])
     if params["hidden_layer_sizes"] is not None:
         params["hidden_layer_sizes"] = [int(v) for v in params["hidden_layer_sizes"]]
+    if params["categorical_features"] is not None and not isinstance(
+        params["categorical_features"], str
+    ):
+        params["categorical_features"] = np.asarray(params["categorical_features"]).tolist()
     indicator = imputer.indicator_
     fitted = {
         "n_features_in_": int(imputer.n_features_in_),
@@ -51,9 +58,13 @@ def save_imputer(imputer, path):
     }
     if hasattr(imputer, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in imputer.feature_names_in_]
-    arrays = {name: np.ascontiguousarray(getattr(imputer, name)) for name in _ARRAYS}
-    for name in ("kept_features_", "constant_features_"):
-        arrays[name] = arrays[name].astype(np.uint8)
+    table = hasattr(imputer, "modelled_features_")
+    fitted["table"] = table
+    names = _TABLE_ARRAYS if table else _ARRAYS
+    arrays = {name: np.ascontiguousarray(getattr(imputer, name)) for name in names}
+    for name in ("kept_features_", "constant_features_", "modelled_features_"):
+        if name in arrays:
+            arrays[name] = arrays[name].astype(np.uint8)
     _persistence.save_wrapper(path, type(imputer).__name__, params, fitted, arrays)
     path = Path(path)
     _persistence.save_estimator(imputer.autoencoder_, path / _AUTOENCODER)
@@ -85,6 +96,8 @@ def load_imputer(cls, path, document, device, load):
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _invalid(path, error) from error
     shapes = _persistence.wrapper_shapes(path, document, fitted)
+    if fitted.get("table", False) is True:
+        return _load_table_imputer(imputer, path, fitted, shapes, load)
     if set(shapes) != set(_ARRAYS) or shapes["kept_features_"] != (n_features,):
         raise ValueError(f"{path / _WEIGHTS} does not hold the imputer's arrays: {shapes}.")
     with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
@@ -121,6 +134,38 @@ def load_imputer(cls, path, document, device, load):
     imputer.constant_features_ = arrays["constant_features_"].astype(bool)
     imputer.autoencoder_ = autoencoder
     imputer.indicator_ = _indicator(fitted["indicator_features"], n_features, path)
+    output = fitted.get("output_config", {})
+    if output.get("transform") is not None:
+        imputer.set_output(transform=output["transform"])
+    return imputer
+
+
+def _load_table_imputer(imputer, path, fitted, shapes, load):
+    n_features = fitted["n_features_in_"]
+    if set(shapes) != set(_TABLE_ARRAYS) or any(s != (n_features,) for s in shapes.values()):
+        raise ValueError(f"{path / _WEIGHTS} does not hold the imputer's masks: {shapes}.")
+    with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
+        masks = {name: file.get_tensor(name) for name in _TABLE_ARRAYS}
+    if not all(np.isin(mask, (0, 1)).all() for mask in masks.values()):
+        raise ValueError(f"{path / _WEIGHTS}: the feature masks must hold 0 or 1.")
+    kept, modelled = (masks[name].astype(bool) for name in _TABLE_ARRAYS)
+    if np.any(modelled & ~kept) or fitted["loss_"] != "mse":
+        raise _invalid(path, "modelled_features_ outside kept_features_, or loss_")
+    autoencoder = load(path / _AUTOENCODER)
+    if not hasattr(autoencoder, "table_layout_") or autoencoder.n_features_in_ != modelled.sum():
+        raise ValueError(
+            f"{path / _AUTOENCODER} does not fit the imputer: it must read a table of "
+            f"{int(modelled.sum())} columns."
+        )
+    imputer.n_features_in_ = n_features
+    if "feature_names_in_" in fitted:
+        names = fitted["feature_names_in_"]
+        if len(names) != n_features or not all(isinstance(n, str) for n in names):
+            raise _invalid(path, "feature_names_in_")
+        imputer.feature_names_in_ = np.asarray(names, dtype=object)
+    imputer.loss_, imputer.indicator_ = "mse", None
+    imputer.kept_features_, imputer.modelled_features_ = kept, modelled
+    imputer.autoencoder_ = autoencoder
     output = fitted.get("output_config", {})
     if output.get("transform") is not None:
         imputer.set_output(transform=output["transform"])

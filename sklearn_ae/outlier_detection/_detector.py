@@ -557,11 +557,6 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             The detector, unchanged.
         """
         check_is_fitted(self)
-        if hasattr(self, "is_categorical_"):
-            raise ValueError(
-                "save does not support a detector fitted on categorical columns yet; use "
-                "pickle or skops (sklearn_ae.load reads neither)."
-            )
         save_detector(self, path)
         return self
 

@@ -26,6 +26,11 @@ def save_detector(detector, path):
     if hasattr(detector, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in detector.feature_names_in_]
     arrays = {name: np.ascontiguousarray(getattr(detector, name), np.float64) for name in _ARRAYS}
+    # A detector of a mixed table (its autoencoders save their layouts).
+    fitted["table"] = hasattr(detector, "is_categorical_")
+    if fitted["table"]:
+        arrays["level_offsets_"] = np.ascontiguousarray(detector.level_offsets_, np.float64)
+        arrays["is_categorical_"] = detector.is_categorical_.astype(np.uint8)
     _persistence.save_wrapper(path, type(detector).__name__, params, fitted, arrays)
     path = Path(path)
     for i, estimator in enumerate(detector.estimators_):
@@ -61,17 +66,23 @@ def load_detector(cls, path, document, device, load):
         raise _invalid(path, error) from error
     shapes = _persistence.wrapper_shapes(path, document, fitted)
     k = shapes.get("code_means_", (0, 0))[-1]
+    table = fitted.get("table", False) is True
+    width = shapes.get("noise_variances_", (0, 0))[-1] if table else n_features
     expected = {
         "mean_": (n_features,),
         "scale_": (n_features,),
-        "noise_variances_": (n_estimators, n_features),
+        "noise_variances_": (n_estimators, width),
         "code_means_": (n_estimators, k),
         "code_covariances_": (n_estimators, k, k),
     }
+    if table:
+        expected.update(level_offsets_=(n_estimators, width), is_categorical_=(n_features,))
     if shapes != expected:
         raise ValueError(f"{path / _WEIGHTS} does not hold the detector's arrays: {shapes}.")
     with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
-        arrays = {name: file.get_tensor(name) for name in _ARRAYS}
+        arrays = {name: file.get_tensor(name) for name in expected}
+    if table and not np.isin(arrays["is_categorical_"], (0, 1)).all():
+        raise ValueError(f"{path / _WEIGHTS}: is_categorical_ must hold 0 or 1.")
     if not all(np.isfinite(a).all() for a in arrays.values()) or (arrays["scale_"] <= 0).any():
         raise ValueError(f"{path / _WEIGHTS}: arrays must be finite and scale_ positive.")
     if (arrays["noise_variances_"] <= 0).any():
@@ -79,6 +90,10 @@ def load_detector(cls, path, document, device, load):
     estimators = [load(path / _ESTIMATOR.format(i)) for i in range(n_estimators)]
     if any(est.n_features_in_ != n_features or est.n_components_ != k for est in estimators):
         raise ValueError(f"{path}: an estimator does not map {n_features} features to {k}.")
+    if table and any(
+        not hasattr(est, "table_layout_") or est.spec_.n_features != width for est in estimators
+    ):
+        raise ValueError(f"{path}: an estimator does not read the table the detector scores.")
     if given is not None:
         detector.set_params(estimator=clone(estimators[0]))
     detector.n_features_in_ = n_features
@@ -89,6 +104,9 @@ def load_detector(cls, path, document, device, load):
         detector.feature_names_in_ = np.asarray(names, dtype=object)
     for name in _ARRAYS:
         setattr(detector, name, arrays[name])
+    if table:
+        detector.level_offsets_ = arrays["level_offsets_"]
+        detector.is_categorical_ = arrays["is_categorical_"].astype(bool)
     detector.offset_ = float(offset)
     detector.estimators_ = estimators
     detector.estimator_ = estimators[0]

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+import sklearn_ae
 from sklearn_ae import AutoencoderOutlierDetector
 from sklearn_ae.datasets import load_penguins
 from sklearn_ae.outlier_detection._tables import column_terms
@@ -65,12 +66,14 @@ def test_a_rare_valid_level_scores_as_its_common_levels_do(penguins):
     assert terms[rare].mean() < 1.0
 
 
-def test_mixed_table_detector_pickles_and_refuses_what_it_cannot_do(penguins, tmp_path):
+def test_mixed_table_detector_pickles_saves_and_refuses_what_it_cannot_do(penguins, tmp_path):
     detector = AutoencoderOutlierDetector(n_estimators=1, random_state=0).fit(penguins)
     again = pickle.loads(pickle.dumps(detector))
     np.testing.assert_array_equal(again.score_samples(penguins), detector.score_samples(penguins))
-    with pytest.raises(ValueError, match="use pickle or skops"):
-        detector.save(tmp_path)
+    detector.save(tmp_path)
+    loaded = sklearn_ae.load(tmp_path)
+    np.testing.assert_array_equal(loaded.score_samples(penguins), detector.score_samples(penguins))
+    assert loaded.is_categorical_.tolist() == detector.is_categorical_.tolist()
     with pytest.raises(ValueError, match="use anomaly_score='likelihood'"):
         AutoencoderOutlierDetector(anomaly_score="reconstruction").fit(penguins)
     with pytest.raises(ValueError, match="Pass the same columns"):
