@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _estimators import ESTIMATOR_CLASSES
+from scipy.integrate import trapezoid
 
 import sklearn_ae
 from sklearn_ae import AdversarialAE, AutoencoderTransformer, VariationalAE
@@ -100,7 +101,7 @@ def test_the_mixed_likelihood_sums_to_one_over_levels_and_numbers(cls):
     model = cls(1, hidden_layer_sizes=(8,), max_epochs=200, random_state=0).fit(table)
     grid = np.linspace(x.min() - 8, x.max() + 8, 801)
     total = sum(
-        np.trapezoid(np.exp(model.score_samples(pd.DataFrame({"x": grid, "level": name}))), grid)
+        trapezoid(np.exp(model.score_samples(pd.DataFrame({"x": grid, "level": name}))), grid)
         for name in "abc"
     )
     assert total == pytest.approx(1.0, abs=0.02)
