@@ -143,7 +143,9 @@ def _reconstructed(autoencoder, table):
     """The reconstruction of each row; a row with no observed cell gets what the
     network sees for holes (each number's mean, each category's commonest level)."""
     empty = _empty_rows(table)
-    fill = autoencoder.table_layout_.decode(autoencoder.fill_values_[None])
+    # The training means: each number's mean, each category's level frequencies
+    # (the masking fill values are 0, which would pick a category's first level).
+    fill = autoencoder.table_layout_.decode(autoencoder.feature_means_[None])
     with warnings.catch_warnings():
         # a level unseen in fit counts as a hole, which is filled
         warnings.simplefilter("ignore", UserWarning)

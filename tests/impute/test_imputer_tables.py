@@ -111,3 +111,13 @@ def test_onnx_refuses_with_the_way_out(table, imputed):
     register_converters()
     with pytest.raises(ValueError, match="export a Pipeline"):
         to_onnx(imputer, table[2][:1])
+
+
+def test_a_row_with_no_observed_cell_gets_means_and_commonest_levels(table, imputed):
+    complete, _, with_holes = table
+    imputer, _ = imputed
+    empty = with_holes.iloc[:1].copy()
+    empty.loc[:, :] = np.nan
+    filled = imputer.transform(pd.concat([with_holes.iloc[1:3], empty], ignore_index=True))
+    assert filled["species"].iloc[-1] == complete["species"].mode()[0]
+    assert filled["island"].iloc[-1] == complete["island"].mode()[0]
