@@ -71,12 +71,11 @@ def fit_densities(estimator, X):
     variances = trimmed_mean_squares(squared, observed > 0)
     variances = np.maximum(variances, 1e-6 * max(variances.mean(), 1e-12))
     offsets = np.zeros(Z.shape[1])
-    log_p = torch.log_softmax  # per block, below
     for model, (start, stop) in _blocks(estimator):
         if model != "categorical":
             continue
         variances[start:stop] = 1.0
-        surprise = -log_p(output[:, start:stop], -1).numpy()
+        surprise = -torch.log_softmax(output[:, start:stop], -1).numpy()
         seen = observed[:, start] > 0
         for level in range(stop - start):
             holders = seen & (Z[:, start + level] == 1)

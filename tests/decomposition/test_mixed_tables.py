@@ -21,10 +21,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 @pytest.fixture(scope="module")
 def penguins():
     """The penguins table with every kind of column: text (species, sex), a
-    pandas category (island), numbers with holes, an int and a bool column."""
+    pandas category (island), numbers with holes, an int and a bool column, and
+    a text column with a rare level (2 % of rows)."""
     table = load_penguins()
     table["island"] = table["island"].astype("category")
     table["heavy"] = (table["body_mass_g"] > 4000).astype(bool)
+    table["tag"] = np.where(np.arange(len(table)) % 50 == 7, "ringed", "plain")
     return table
 
 
@@ -48,14 +50,15 @@ def _round_trip(model, how, path):
 def test_every_estimator_reads_and_returns_a_mixed_table(cls, penguins, tmp_path):
     model = _small(cls).fit(penguins)
     assert list(model.feature_names_in_) == list(penguins.columns)
-    assert model.n_features_in_ == 9
+    assert model.n_features_in_ == 10
     assert [list(levels) for levels in model.categories_] == [
         ["Adelie", "Chinstrap", "Gentoo"],
         ["Biscoe", "Dream", "Torgersen"],
         ["female", "male"],
         [False, True],
+        ["plain", "ringed"],
     ]
-    assert model.is_categorical_.tolist() == [1, 1, 0, 0, 0, 0, 1, 0, 1]
+    assert model.is_categorical_.tolist() == [1, 1, 0, 0, 0, 0, 1, 0, 1, 1]
     codes = model.transform(penguins)
     assert codes.shape == (344, 2) and np.isfinite(codes).all()
     for table in (model.inverse_transform(codes), model.reconstruct(penguins)):
@@ -65,6 +68,7 @@ def test_every_estimator_reads_and_returns_a_mixed_table(cls, penguins, tmp_path
         assert set(table["species"]) <= {"Adelie", "Chinstrap", "Gentoo"}
         assert list(table["island"].cat.categories) == ["Biscoe", "Dream", "Torgersen"]
         assert (table["year"] == table["year"].round()).all()
+        assert set(table["tag"]) <= {"plain", "ringed"}
     scores = model.score_samples(penguins)
     assert scores.shape == (344,) and np.isfinite(scores).all()
     for how in ("pickle", "skops", "save"):
@@ -126,7 +130,7 @@ def test_categorical_features_by_name_index_or_mask_give_one_model(penguins):
 def test_level_probabilities_are_distributions_over_each_column(penguins):
     model = _small(AutoencoderTransformer).fit(penguins)
     probabilities = model.reconstruct_proba(penguins)
-    assert list(probabilities) == ["species", "island", "sex", "heavy"]
+    assert list(probabilities) == ["species", "island", "sex", "heavy", "tag"]
     for name, levels in zip(probabilities, model.categories_, strict=True):
         assert probabilities[name].shape == (344, len(levels))
         np.testing.assert_allclose(probabilities[name].sum(1), 1, rtol=1e-6)
@@ -152,7 +156,7 @@ def test_an_unseen_level_counts_as_a_missing_cell(penguins):
         ({}, lambda t: t.assign(body_mass_g=np.inf), r"\['body_mass_g'\] of X contain infinity"),
         ({"loss": "bce"}, None, "loss='bce' models every column alike"),
         ({"categorical_features": ["beak"]}, None, "names the column 'beak', which X lacks"),
-        ({"categorical_features": [True]}, None, "1 booleans but X has 9 columns"),
+        ({"categorical_features": [True]}, None, "1 booleans but X has 10 columns"),
         ({"image_shape": (3, 3)}, None, "image_shape describes pixels"),
     ],
 )
