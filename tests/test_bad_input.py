@@ -242,3 +242,30 @@ def test_image_shape_accepts_any_integer_sequence_and_warns_on_channels_last():
     assert est.spec_.image_shape == (1, 8, 24)
     with pytest.warns(UserWarning, match=r"pass image_shape=\(3, 8, 8\)"):
         AutoencoderTransformer(2, image_shape=(8, 8, 3), max_epochs=1).fit(X)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.ones((1, N_FEATURES)), r"X has 1 sample\(s\); \w+\.fit needs at least 2 rows"),
+        (np.ones((0, N_FEATURES)), r"X has 0 sample\(s\); \w+\.fit needs at least 2 rows"),
+        (pd.DataFrame(index=range(5)), r"X has 5 rows but 0 columns; \w+ needs at least one"),
+        (pd.DataFrame({"a": ["x"], "b": [1.0]}), r"X has 1 sample\(s\)"),
+    ],
+    ids=["one row", "no row", "no column", "one-row table"],
+)
+def test_too_small_a_fit_is_refused_and_keeps_the_fitted_model(fitted, X, match):
+    from sklearn_ae import AutoencoderImputer, AutoencoderOutlierDetector
+
+    X_ok, reference = fitted
+    others = {
+        "AutoencoderOutlierDetector": AutoencoderOutlierDetector(
+            AutoencoderTransformer(2, max_epochs=2), n_estimators=1
+        ).fit(X_ok),
+        "AutoencoderImputer": AutoencoderImputer(max_epochs=2).fit(X_ok),
+    }
+    for name, estimator in {**reference, **others}.items():
+        before = estimator.n_features_in_
+        with pytest.raises(ValueError, match=match):
+            estimator.fit(X)
+        assert estimator.n_features_in_ == before, name

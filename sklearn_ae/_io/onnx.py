@@ -59,14 +59,16 @@ class _Graph:
         self.container.add_initializer(name, kind, list(array.shape), array.ravel().tolist())
         return name
 
-    def node(self, op_type, inputs, output=None, **attrs):
+    def node(self, op_type, inputs, output=None, domain="", **attrs):
         output = output or self.name(op_type.lower())
         self.container.add_node(
             op_type,
             inputs,
             [output],
             name=self.scope.get_unique_operator_name(op_type),
-            op_version=_OPSET,
+            op_domain=domain,
+            # onnxruntime's own operators (domain com.microsoft) are at version 1
+            op_version=1 if domain else _OPSET,
             **attrs,
         )
         return output
@@ -188,6 +190,36 @@ def imputer_shape_calculator(operator):
     operator.outputs[0].type = type(operator.inputs[0].type)([n_rows, width])
 
 
+def _gaussian_fill(graph, imputer, x, holes):
+    """Each hole's conditional mean under the imputer's Gaussian, as
+    ``gaussian_fill`` computes it: per row, ``B = M P M + (I - M)`` (``M`` the
+    row's holes, ``P`` the standardised precision) is inverted (onnxruntime's
+    batched ``Inverse``) and applied to ``-M P r``, ``r`` the row's centred
+    observed values; an observed entry's row of ``B`` is the identity's, so it
+    gets 0."""
+    covariance = imputer.gaussian_covariance_
+    spread = np.sqrt(np.diag(covariance))
+    precision = np.linalg.inv(covariance / np.outer(spread, spread))
+    mean = graph.constant("gaussian_mean", imputer.gaussian_mean_)
+    spread_name = graph.constant("gaussian_spread", spread)
+    z = graph.node("Div", [graph.node("Sub", [x, mean]), spread_name])
+    r = graph.node("Where", [holes, graph.constant("zero_r", [0.0]), z])
+    m = graph.node("Cast", [holes], to=1)
+    o = graph.node("Sub", [graph.constant("one", [1.0]), m])
+    column = graph.node("Unsqueeze", [m, graph.constant("axis2", [2], dtype=np.int64)])
+    row = graph.node("Unsqueeze", [m, graph.constant("axis1", [1], dtype=np.int64)])
+    p = graph.constant("precision", precision[None])
+    b = graph.node("Mul", [graph.node("Mul", [column, p]), row])
+    observed = graph.node("Unsqueeze", [o, graph.constant("axis2_o", [2], dtype=np.int64)])
+    eye = graph.constant("eye", np.eye(len(spread))[None])
+    b = graph.node("Add", [b, graph.node("Mul", [observed, eye])])
+    rhs = graph.node("Mul", [m, graph.node("MatMul", [r, graph.constant("p2", precision)])])
+    rhs = graph.node("Unsqueeze", [rhs, graph.constant("axis2_r", [2], dtype=np.int64)])
+    solved = graph.node("MatMul", [graph.node("Inverse", [b], domain="com.microsoft"), rhs])
+    solved = graph.node("Squeeze", [solved, graph.constant("axis2_s", [2], dtype=np.int64)])
+    return graph.node("Sub", [mean, graph.node("Mul", [solved, spread_name])])
+
+
 def imputer_converter(scope, operator, container):
     """``AutoencoderImputer.transform``: standardise, fill the holes with the
     autoencoder's reconstruction (``n_passes`` rounds) shrunk towards each
@@ -230,6 +262,11 @@ def imputer_converter(scope, operator, container):
         [graph.node("Sub", [values, centre]), graph.constant("shrinkage", imputer.shrinkage_)],
     )
     values = graph.node("Add", [centre, shrunk])
+    if np.any(imputer.gaussian_weight_ > 0):
+        linear = _gaussian_fill(graph, imputer, x_kept, holes)
+        weight = graph.constant("gaussian_weight", imputer.gaussian_weight_)
+        blended = graph.node("Mul", [graph.node("Sub", [linear, centre]), weight])
+        values = graph.node("Add", [values, blended])
     out = graph.node("Where", [holes, values, x_kept])
     if imputer.indicator_ is not None:
         columns = graph.constant("indicated", imputer.indicator_.features_, dtype=np.int64)

@@ -381,6 +381,18 @@ def save_wrapper(path, name, params, fitted, arrays):
     _write(path, fields, arrays, copy={"class": name, "fitted": fitted})
 
 
+def set_input_names(estimator, fitted, path):
+    """A meta-estimator's ``n_features_in_`` and ``feature_names_in_`` from its
+    saved ``fitted`` values, checked against each other."""
+    n_features = fitted["n_features_in_"]
+    estimator.n_features_in_ = n_features
+    if "feature_names_in_" in fitted:
+        names = fitted["feature_names_in_"]
+        if len(names) != n_features or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"{path / _JSON} holds invalid attributes: feature_names_in_.")
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+
+
 def wrapper_shapes(path, document, fitted):
     """The tensor shapes of a meta-estimator's weights file, once its copy of the
     fitted values is checked against ``estimator.json``."""

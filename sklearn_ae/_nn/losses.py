@@ -82,13 +82,38 @@ class ObservationModel:
         if self.accepts(low, high):
             return
         raise ValueError(
-            f"loss={name!r} needs X in [{self.domain[0]:g}, {self.domain[1]:g}], got values "
-            f"in [{low:.4g}, {high:.4g}]; {self.domain_fix}."
+            f"loss={name!r} needs X in [{self.domain[0]:g}, {self.domain[1]:g}] (to within "
+            f"{ROUNDING:g}), got values from {float(low)!r} to {float(high)!r}; "
+            f"{self.domain_fix}."
         )
 
     def accepts(self, low, high):
-        """Whether data in ``[low, high]`` lies in the domain."""
-        return self.domain is None or (self.domain[0] <= low and high <= self.domain[1])
+        """Whether data in ``[low, high]`` lies in the domain, to within ``ROUNDING``
+        (a MinMaxScaler's 1 + 2e-16 is a 1)."""
+        return self.domain is None or (
+            self.domain[0] - ROUNDING <= low and high <= self.domain[1] + ROUNDING
+        )
+
+    def clipped(self, X):
+        """``X`` with values within rounding outside the domain set to its bound
+        (a copy only when there are any)."""
+        if self.domain is None or not X.size:
+            return X
+        values = X.data if sp.issparse(X) else X
+        low, high = self.domain
+        if np.nanmin(values) >= low and np.nanmax(values) <= high:
+            return X
+        X = X.copy()
+        if sp.issparse(X):
+            np.clip(X.data, low, high, out=X.data)
+        else:
+            np.clip(X, low, high, out=X)
+        return X
+
+
+# How far outside its domain a value may lie and still be read as the bound:
+# rounding (MinMaxScaler's output reaches 1 + 2.2e-16), not a unit error.
+ROUNDING = 1e-9
 
 
 def _squared_error(output, target):

@@ -150,6 +150,39 @@ def is_plain_float_array(X, n_features):
     )
 
 
+# The fewest rows ``fit`` takes: one row shows nothing of how the features vary
+# (a detector fitted on one once scored other rows around -1e21).
+MIN_FIT_ROWS = 2
+
+
+def check_fit_size(estimator, X):
+    """Raise ValueError when ``X`` is too small for ``estimator.fit``: no column,
+    or fewer than ``MIN_FIT_ROWS`` rows (a DataFrame without columns otherwise
+    met numpy's "at least one array or dtype is required")."""
+    name = type(estimator).__name__
+    try:
+        shape = X.shape if hasattr(X, "shape") else np.shape(X)
+    except ValueError:
+        return  # ragged: scikit-learn's validation names it
+    if len(shape) != 2:
+        return
+    if shape[1] == 0:
+        raise ValueError(
+            f"X has {shape[0]} rows but 0 columns; {name} needs at least one feature "
+            "column: pass X with its columns (a DataFrame's selection may have dropped them)."
+        )
+    if shape[0] < MIN_FIT_ROWS:
+        raise ValueError(
+            f"X has {shape[0]} sample(s); {name}.fit needs at least {MIN_FIT_ROWS} rows (one "
+            "row shows nothing of how the features vary); pass more rows"
+            + (
+                ", or partial_fit batches of any size."
+                if hasattr(estimator, "partial_fit")
+                else "."
+            )
+        )
+
+
 def validate_input(estimator, X, reset):
     """Validated X for ``estimator``: NaN marks a missing entry; a row must have an
     observed one."""

@@ -31,6 +31,7 @@ from .._training.state import continued_state, numpy_tree, unchanged_on_error
 from .._utils.device import available_device
 from .._utils.validation import (
     FLOAT_DTYPES,
+    check_fit_size,
     check_image_shape,
     check_layer_sizes,
     column_fill_values,
@@ -210,6 +211,8 @@ class _BaseAutoencoder(
     # ------------------------------------------------------------- training
     def _train(self, X, epochs, continue_training, validation=False, method="fit"):
         self._check_params(X)
+        if not hasattr(self, "table_layout_"):
+            X = LOSSES[self.loss].clipped(X)  # values within rounding of a bound
         spec = self._network_spec(X.shape[1])
         seeds = seed_sequence(self.random_state).generate_state(4)
         if continue_training:
@@ -277,6 +280,7 @@ class _BaseAutoencoder(
         self : object
             The fitted estimator.
         """
+        check_fit_size(self, X)
         with unchanged_on_error(self):
             continue_training = self.warm_start and hasattr(self, "module_")
             X = self._validate_input(X, reset=not continue_training)

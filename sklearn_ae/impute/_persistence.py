@@ -26,6 +26,10 @@ _ARRAYS = (
     "shrinkage_",
     "observed_means_",
 )
+# The Gaussian of the blend (tables of at most MAX_FEATURES features): its
+# weight per feature, and its mean and covariance where it was fitted. A
+# directory written before the blend has none: weight 0, the network alone.
+_GAUSSIAN = ("gaussian_weight_", "gaussian_mean_", "gaussian_covariance_")
 # An imputer fitted on a table with categorical columns: its autoencoder reads
 # the table (and saves its layout); the imputer keeps which columns it models.
 _TABLE_ARRAYS = ("kept_features_", "modelled_features_")
@@ -60,8 +64,12 @@ def save_imputer(imputer, path):
         fitted["feature_names_in_"] = [str(n) for n in imputer.feature_names_in_]
     table = hasattr(imputer, "modelled_features_")
     fitted["table"] = table
-    names = _TABLE_ARRAYS if table else _ARRAYS
-    arrays = {name: np.ascontiguousarray(getattr(imputer, name)) for name in names}
+    names = _TABLE_ARRAYS if table else _ARRAYS + _GAUSSIAN
+    arrays = {
+        name: np.ascontiguousarray(getattr(imputer, name))
+        for name in names
+        if getattr(imputer, name) is not None
+    }
     for name in ("kept_features_", "constant_features_", "modelled_features_"):
         if name in arrays:
             arrays[name] = arrays[name].astype(np.uint8)
@@ -98,20 +106,36 @@ def load_imputer(cls, path, document, device, load):
     shapes = _persistence.wrapper_shapes(path, document, fitted)
     if fitted.get("table", False) is True:
         return _load_table_imputer(imputer, path, fitted, shapes, load)
-    if set(shapes) != set(_ARRAYS) or shapes["kept_features_"] != (n_features,):
+    gaussian = [name for name in _GAUSSIAN if name in shapes]
+    if (
+        set(shapes) - set(gaussian) != set(_ARRAYS)
+        or gaussian not in ([], list(_GAUSSIAN[:1]), list(_GAUSSIAN))
+        or shapes["kept_features_"] != (n_features,)
+    ):
         raise ValueError(f"{path / _WEIGHTS} does not hold the imputer's arrays: {shapes}.")
     with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
         kept = file.get_tensor("kept_features_")
         if not np.isin(kept, (0, 1)).all():
             raise ValueError(f"{path / _WEIGHTS}: kept_features_ is not a mask.")
         n_kept = int(kept.sum())
-        if any(shapes[name] != (n_kept,) for name in _ARRAYS if name != "kept_features_"):
+        expected = {name: (n_kept,) for name in _ARRAYS + _GAUSSIAN if name in shapes}
+        if "gaussian_covariance_" in shapes:
+            expected["gaussian_covariance_"] = (n_kept, n_kept)
+        if any(
+            shapes[name] != shape for name, shape in expected.items() if name != "kept_features_"
+        ):
             raise ValueError(f"{path / _WEIGHTS}: arrays do not match {n_kept} kept features.")
-        arrays = {name: file.get_tensor(name) for name in _ARRAYS}
-    if not all(np.all(np.isfinite(arrays[name])) for name in _ARRAYS):
+        arrays = {name: file.get_tensor(name) for name in expected}
+    if not all(np.all(np.isfinite(array)) for array in arrays.values()):
         raise ValueError(f"{path / _WEIGHTS}: every array must be finite.")
-    if np.any(arrays["shrinkage_"] < 0) or np.any(arrays["shrinkage_"] > 1):
-        raise ValueError(f"{path / _WEIGHTS}: shrinkage_ must lie in [0, 1].")
+    weights = [arrays["shrinkage_"], arrays.get("gaussian_weight_", np.zeros(n_kept))]
+    if any(np.any(w < 0) for w in weights):
+        raise ValueError(f"{path / _WEIGHTS}: shrinkage_ and gaussian_weight_ must be >= 0.")
+    if "gaussian_covariance_" in arrays and (
+        not np.allclose(arrays["gaussian_covariance_"], arrays["gaussian_covariance_"].T)
+        or np.any(np.diag(arrays["gaussian_covariance_"]) <= 0)
+    ):
+        raise ValueError(f"{path / _WEIGHTS}: gaussian_covariance_ must be a covariance.")
     if np.any(arrays["scale_"] <= 0) or not np.isin(arrays["constant_features_"], (0, 1)).all():
         raise ValueError(f"{path / _WEIGHTS}: scale_ must be positive, masks 0 or 1.")
     autoencoder = load(path / _AUTOENCODER)
@@ -121,23 +145,26 @@ def load_imputer(cls, path, document, device, load):
             f"features and loss {autoencoder.spec_.loss!r} against {n_kept} and "
             f"{fitted['loss_']!r}."
         )
-    imputer.n_features_in_ = n_features
-    if "feature_names_in_" in fitted:
-        names = fitted["feature_names_in_"]
-        if len(names) != n_features or not all(isinstance(n, str) for n in names):
-            raise _invalid(path, "feature_names_in_")
-        imputer.feature_names_in_ = np.asarray(names, dtype=object)
+    _set_common(imputer, fitted, path)
     imputer.loss_ = fitted["loss_"]
     imputer.mean_, imputer.scale_ = arrays["mean_"], arrays["scale_"]
     imputer.shrinkage_, imputer.observed_means_ = arrays["shrinkage_"], arrays["observed_means_"]
+    imputer.gaussian_weight_ = weights[1]
+    imputer.gaussian_mean_ = arrays.get("gaussian_mean_")
+    imputer.gaussian_covariance_ = arrays.get("gaussian_covariance_")
     imputer.kept_features_ = arrays["kept_features_"].astype(bool)
     imputer.constant_features_ = arrays["constant_features_"].astype(bool)
     imputer.autoencoder_ = autoencoder
     imputer.indicator_ = _indicator(fitted["indicator_features"], n_features, path)
+    return imputer
+
+
+def _set_common(imputer, fitted, path):
+    """``n_features_in_``, ``feature_names_in_`` and the output configuration."""
+    _persistence.set_input_names(imputer, fitted, path)
     output = fitted.get("output_config", {})
     if output.get("transform") is not None:
         imputer.set_output(transform=output["transform"])
-    return imputer
 
 
 def _load_table_imputer(imputer, path, fitted, shapes, load):
@@ -157,18 +184,10 @@ def _load_table_imputer(imputer, path, fitted, shapes, load):
             f"{path / _AUTOENCODER} does not fit the imputer: it must read a table of "
             f"{int(modelled.sum())} columns."
         )
-    imputer.n_features_in_ = n_features
-    if "feature_names_in_" in fitted:
-        names = fitted["feature_names_in_"]
-        if len(names) != n_features or not all(isinstance(n, str) for n in names):
-            raise _invalid(path, "feature_names_in_")
-        imputer.feature_names_in_ = np.asarray(names, dtype=object)
+    _set_common(imputer, fitted, path)
     imputer.loss_, imputer.indicator_ = "mse", None
     imputer.kept_features_, imputer.modelled_features_ = kept, modelled
     imputer.autoencoder_ = autoencoder
-    output = fitted.get("output_config", {})
-    if output.get("transform") is not None:
-        imputer.set_output(transform=output["transform"])
     return imputer
 
 

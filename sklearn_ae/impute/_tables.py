@@ -96,7 +96,7 @@ def fit_table(imputer, X, mask):
         lr=imputer.lr,
         weight_decay=imputer.weight_decay,
         batch_size=imputer.batch_size,
-        max_epochs=imputer.max_epochs,
+        max_epochs=imputer._epochs(len(modelled)),
         early_stopping=len(table) >= 20,
         device=imputer.device,
         random_state=imputer.random_state,

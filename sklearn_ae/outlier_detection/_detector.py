@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._density.robust import gaussian_log_density, robust_gaussian, trimmed_mean_squares
 from .._nn.inference import decode
 from .._nn.losses import LOSSES
-from .._utils.validation import FLOAT_DTYPES, seed_sequence, with_fix
+from .._utils.validation import FLOAT_DTYPES, check_fit_size, seed_sequence, with_fix
 from ..decomposition._autoencoder import AutoencoderTransformer
 from ._persistence import save_detector
 from ._tables import column_terms, table_mask
@@ -303,6 +303,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         self : object
             The fitted detector.
         """
+        check_fit_size(self, X)
         self.__dict__.pop("is_categorical_", None)
         mask = table_mask(self, X)
         if mask is not None:

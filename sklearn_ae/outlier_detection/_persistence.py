@@ -96,12 +96,7 @@ def load_detector(cls, path, document, device, load):
         raise ValueError(f"{path}: an estimator does not read the table the detector scores.")
     if given is not None:
         detector.set_params(estimator=clone(estimators[0]))
-    detector.n_features_in_ = n_features
-    if "feature_names_in_" in fitted:
-        names = fitted["feature_names_in_"]
-        if len(names) != n_features or not all(isinstance(n, str) for n in names):
-            raise _invalid(path, "feature_names_in_")
-        detector.feature_names_in_ = np.asarray(names, dtype=object)
+    _persistence.set_input_names(detector, fitted, path)
     for name in _ARRAYS:
         setattr(detector, name, arrays[name])
     if table:

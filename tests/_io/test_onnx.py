@@ -144,6 +144,7 @@ def test_imputer_onnx_fills_holes_as_transform_does(small_digits, params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         imputer = AutoencoderImputer(max_epochs=3, random_state=0, **params).fit(holes)
+    assert np.any(imputer.gaussian_weight_ > 0)  # the Gaussian's conditional mean is exported
     (filled,) = _run(skl2onnx.to_onnx(imputer, holes[:1]), holes)
     np.testing.assert_allclose(filled, imputer.transform(holes), atol=1e-5, rtol=1e-4)
 

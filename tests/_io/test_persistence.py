@@ -371,7 +371,8 @@ def test_imputer_survives_every_persistence_path(small_digits, params, how, tmp_
 def test_edited_imputer_directory_is_refused(small_digits, tmp_path):
     imputer = AutoencoderImputer(max_epochs=2, random_state=0).fit(_with_holes(small_digits[0]))
     imputer.save(tmp_path)
-    _edit_json(tmp_path, lambda d: d["fitted"].update(loss_="bce"))
+    other = {"mse": "bce", "bce": "mse"}[imputer.loss_]
+    _edit_json(tmp_path, lambda d: d["fitted"].update(loss_=other))
     with pytest.raises(ValueError, match="does not match the copy"):
         sklearn_ae.load(tmp_path)
 
