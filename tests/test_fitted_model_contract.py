@@ -184,12 +184,16 @@ def test_convergence_warning_when_training_still_improves(small_digits):
 
 
 # 7. verbose output that reads well in logs.
-def test_verbose_prints_one_clean_line_per_epoch_and_batches_at_two(small_digits, capsys):
+def test_verbose_prints_one_clean_line_per_epoch_at_two_and_batches_at_three(small_digits, capsys):
+    # verbose=1 is the progress bar (tests/_training/test_progress.py); 2 and 3
+    # are plain lines for logs
     X = small_digits[0]
-    _small(AutoencoderTransformer, verbose=1, max_epochs=3, batch_size=100).fit(X)
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3 and all(re.match(r"epoch +\d+  train_loss \S+  dur", x) for x in lines)
     _small(AutoencoderTransformer, verbose=2, max_epochs=3, batch_size=100).fit(X)
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 3 and all(re.match(r"epoch +\d+  train_loss \S+  dur", x) for x in lines)
+    assert captured.err == ""
+    _small(AutoencoderTransformer, verbose=3, max_epochs=3, batch_size=100).fit(X)
     out = capsys.readouterr().out
     assert "\x1b" not in out and "%|" not in out and "\r" not in out
     assert len(re.findall(r"^  batch \d/3  loss ", out, re.M)) == 9

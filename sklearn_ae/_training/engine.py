@@ -236,8 +236,31 @@ class EpochLoss(PassthroughScoring):
         history.record(self.name + "_best", bool(is_best))
 
 
+class EpochBar(Callback):
+    """``verbose=1``: one progress bar of the run's epochs (done out of the most
+    it may run), the current losses, time spent and time left; tqdm's, drawn as
+    a widget in a notebook. Early stopping closes it before its end."""
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=net.planned_epochs_, unit="epoch", desc=net.progress_name or None)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        losses = {"train_loss": f"{row['train_loss']:.4g}"}
+        if "valid_loss" in row:
+            losses["valid_loss"] = f"{row['valid_loss']:.4g}"
+        self.bar_.set_postfix(losses, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+
 class EpochLog(Callback):
-    """Plain-text progress: one line per epoch, and per batch with ``verbose >= 2``.
+    """Plain-text progress for logs: one line per epoch with ``verbose >= 2``,
+    and per batch with ``verbose >= 3``.
 
     No ANSI codes and no progress bar, so captured output and log files read
     cleanly; on a terminal the per-batch line is rewritten in place.
@@ -251,7 +274,7 @@ class EpochLog(Callback):
         self.batch_ = 0
 
     def on_batch_end(self, net, training=True, loss=None, **kwargs):
-        if self.verbose < 2 or not training:
+        if self.verbose < 3 or not training:
             return
         self.batch_ += 1
         stream = sys.stdout
@@ -289,9 +312,11 @@ class AutoencoderNet(NeuralNet):
         optimizer_state=None,
         previous_history=None,
         fill=None,
+        progress_name="",
         **kwargs,
     ):
         super().__init__(module, *args, **kwargs)
+        self.progress_name = progress_name
         self.fill = fill
         self.corruption = corruption
         self.penalty = penalty
@@ -310,7 +335,9 @@ class AutoencoderNet(NeuralNet):
             callbacks.append(("penalty_terms", PenaltyTerms(self.penalty)))
         if self.monitor is not None:
             callbacks.append(("convergence", self.monitor))
-        if self.verbose:
+        if self.verbose == 1:
+            callbacks.append(("epoch_bar", EpochBar()))
+        elif self.verbose:
             callbacks.append(("epoch_log", EpochLog(self.verbose)))
         return callbacks
 
@@ -441,6 +468,7 @@ class AutoencoderNet(NeuralNet):
         # GridSearchCV being stopped) must stop the whole program.
         if not self.initialized_:
             self.initialize()
+        self.planned_epochs_ = self.max_epochs if epochs is None else epochs  # the bar's total
         self.notify("on_train_begin", X=X, y=y)
         self.fit_loop(X, epochs=epochs)
         self.notify("on_train_end", X=X, y=y)
@@ -485,6 +513,7 @@ def make_net(
     previous_history=None,
     fill=None,
     accelerator=None,
+    progress_name="",
 ):
     """Build and initialise the engine for one training run of ``module``.
 
@@ -525,6 +554,7 @@ def make_net(
         fill=fill,
         device=device,
         verbose=verbose,
+        progress_name=progress_name,
         **extra,
     )
     return net.initialize()

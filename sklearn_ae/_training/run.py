@@ -11,6 +11,7 @@ its parameters into these values.
 import copy
 import dataclasses
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,15 +48,16 @@ class RunSettings:
     callbacks: tuple
     verbose: int
     accelerator: object = None
+    name: str = ""  # what the progress bar is labelled with
 
     @classmethod
-    def from_params(cls, params, validation, score):
+    def from_params(cls, params, validation, score, name=""):
         """The settings an estimator's ``get_params()`` describe; ``validation``:
-        whether rows are held out for the stopping rule."""
+        whether rows are held out for the stopping rule; ``name``: the estimator's."""
         fields = {f.name: params[f.name] for f in dataclasses.fields(cls) if f.name in params}
         fields["validation_fraction"] = params["validation_fraction"] if validation else None
         fields["callbacks"] = tuple(params["callbacks"] or ())
-        return cls(**fields, score=score)
+        return cls(**fields, score=score, name=name)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,30 @@ def warn_if_not_converged(run, name, epochs, settings):
         ConvergenceWarning,
         stacklevel=5,
     )
+
+
+@contextmanager
+def one_convergence_warning(owner, n_networks, advice):
+    """The ConvergenceWarnings of the ``n_networks`` networks that ``owner`` (a
+    meta-estimator's name) trains inside the block, as one warning at its end
+    with ``advice`` that is valid for ``owner`` (each network's own advice names
+    its parameters, which the user of ``owner`` may not hold). Other warnings
+    pass through as they were raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # collect each; the user's filters apply below
+        yield
+    unconverged = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    for w in caught:
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if unconverged:
+        reason = str(unconverged[0].message).split(";")[0]
+        warnings.warn(
+            f"{owner}: {len(unconverged)} of the {n_networks} networks trained in fit "
+            f"did not converge (the first: {reason}); {advice}",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
 
 def training_device(device, accelerator):
@@ -200,6 +226,7 @@ def train(X, settings, *, epochs, start, device, loss, make_corruption, penalty,
         penalty=penalty,
         device=device,
         verbose=settings.verbose,
+        progress_name=settings.name,
         optimizer_state=start.optimizer_state if same_optimizer else None,
         previous_history=start.history,
         fill=fill,

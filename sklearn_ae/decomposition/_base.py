@@ -233,7 +233,7 @@ class _BaseAutoencoder(
         self.fill_values_ = self._missing_fill(self.feature_means_)
         self.spec_ = spec
         settings = RunSettings.from_params(
-            self.get_params(deep=False), validation, self._validation_score
+            self.get_params(deep=False), validation, self._validation_score, type(self).__name__
         )
         run = train(
             X,

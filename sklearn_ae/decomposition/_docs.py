@@ -75,8 +75,11 @@ default="{code_activation}"
         Seeds weight initialisation, shuffling and any noise, through private
         generators: torch's and numpy's global random states are untouched.
     verbose : int, default=0
-        0 prints nothing; 1 prints one plain line per epoch (epoch, train_loss,
-        valid_loss with early stopping, duration); 2 adds a line per batch.
+        0 prints nothing; 1 (or True) shows a progress bar of the epochs (done
+        out of ``max_epochs``, the current losses, time spent and left; tqdm's,
+        a widget in a notebook); 2 prints one plain line per epoch instead
+        (epoch, train_loss, valid_loss with early stopping, duration), for
+        logs; 3 adds a line per batch.
     accelerator : accelerate.Accelerator or None, default=None
         Train data-parallel through Hugging Face Accelerate when the script is
         started with ``accelerate launch`` or ``torchrun``: each process takes

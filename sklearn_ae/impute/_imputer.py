@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._nn.losses import LOSSES
+from .._training.run import one_convergence_warning
 from .._utils.validation import FLOAT_DTYPES, check_fit_size, seed_sequence, with_fix
 from ..decomposition._denoising import DenoisingAE
 from ._gaussian import MAX_FEATURES, fit_gaussian, gaussian_fill
@@ -421,27 +422,33 @@ None, default="from_dtype"
             Z[hidden] = np.nan
         Z[:, np.isnan(X).all(axis=0)] = 0.0  # kept empty features: constant, as in SimpleImputer
         Z = Z[np.isfinite(Z).any(axis=1)]
-        n_features = Z.shape[1]
-        n_components = self.n_components or max(1, min(n_features // 2, 128))
+        autoencoder = self._fitted_autoencoder(Z, Z.shape[1], loss=loss)
+        return {"loss_": loss, "mean_": mean, "scale_": scale, "autoencoder_": autoencoder}
+
+    def _fitted_autoencoder(self, data, width, **params):
+        """The masking-trained DenoisingAE fitted on ``data`` (``width`` inputs,
+        e.g. a mixed table's encoded width), with ``params`` on top of the
+        imputer's own; its ConvergenceWarning is re-worded for the imputer."""
+        n_rows = len(data)
         hidden = self.hidden_layer_sizes
-        if hidden is None:
-            hidden = (min(4 * n_features, 512),)
         autoencoder = DenoisingAE(
-            n_components,
-            hidden_layer_sizes=tuple(hidden),
-            loss=loss,
+            self.n_components or max(1, min(width // 2, 128)),
+            hidden_layer_sizes=(min(4 * width, 512),) if hidden is None else tuple(hidden),
             noise="masking",
             noise_level=self.noise_level,
             lr=self.lr,
             weight_decay=self.weight_decay,
             batch_size=self.batch_size,
-            max_epochs=self._epochs(len(Z)),
-            early_stopping=len(Z) >= 20,
+            max_epochs=self._epochs(n_rows),
+            early_stopping=n_rows >= 20,
             device=self.device,
             random_state=self.random_state,
             verbose=self.verbose,
-        ).fit(Z)
-        return {"loss_": loss, "mean_": mean, "scale_": scale, "autoencoder_": autoencoder}
+            **params,
+        )
+        advice = "raise max_epochs (None trains for about 1,500 gradient steps)."
+        with one_convergence_warning(type(self).__name__, 1, advice):
+            return autoencoder.fit(data)
 
     def _epochs(self, n_rows):
         """``max_epochs``, or by default enough epochs for about 1,500 gradient

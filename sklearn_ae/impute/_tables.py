@@ -15,7 +15,6 @@ from sklearn.utils.validation import validate_data
 from .._tables.layout import TableLayout, _is_dataframe, _missing, categorical_mask
 from .._tables.validation import as_table
 from .._utils.validation import with_fix
-from ..decomposition._denoising import DenoisingAE
 
 
 def table_mask(imputer, X):
@@ -84,25 +83,9 @@ def fit_table(imputer, X, mask):
     modelled = modelled[~_empty_rows(modelled)]  # a row with no cell teaches nothing
     layout = TableLayout.from_data(modelled, mask[observed])
     width = len(modelled.columns) if layout is None else layout.width
-    n_components = imputer.n_components or max(1, min(width // 2, 128))
-    hidden = imputer.hidden_layer_sizes
-    if hidden is None:
-        hidden = (min(4 * width, 512),)
-    imputer.autoencoder_ = DenoisingAE(
-        n_components,
-        hidden_layer_sizes=tuple(hidden),
-        noise="masking",
-        noise_level=imputer.noise_level,
-        lr=imputer.lr,
-        weight_decay=imputer.weight_decay,
-        batch_size=imputer.batch_size,
-        max_epochs=imputer._epochs(len(modelled)),
-        early_stopping=len(table) >= 20,
-        device=imputer.device,
-        random_state=imputer.random_state,
-        verbose=imputer.verbose,
-        categorical_features=mask[observed],
-    ).fit(modelled)
+    imputer.autoencoder_ = imputer._fitted_autoencoder(
+        modelled, width, categorical_features=mask[observed]
+    )
     imputer.loss_ = "mse"
     imputer.indicator_ = None
     return imputer

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._density.robust import gaussian_log_density, robust_gaussian, trimmed_mean_squares
 from .._nn.inference import decode
 from .._nn.losses import LOSSES
+from .._training.run import one_convergence_warning
 from .._utils.validation import FLOAT_DTYPES, check_fit_size, seed_sequence, with_fix
 from ..decomposition._autoencoder import AutoencoderTransformer
 from ._persistence import save_detector
@@ -170,6 +171,10 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         in their unit.
     random_state : int, RandomState instance or None, default=None
         Seeds the estimators (each gets its own seed drawn from this one).
+    verbose : int, default=0
+        1 (or True) shows a progress bar of the networks trained in ``fit``
+        (done out of ``n_estimators``, time spent and left; tqdm's, a widget
+        in a notebook); each network's own bar follows its ``verbose``.
 
     Attributes
     ----------
@@ -252,6 +257,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         "n_estimators": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "scale": [StrOptions({"auto"}), "boolean"],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -263,6 +269,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         n_estimators="auto",
         scale="auto",
         random_state=None,
+        verbose=0,
     ):
         self.estimator = estimator
         self.anomaly_score = anomaly_score
@@ -270,6 +277,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         self.n_estimators = n_estimators
         self.scale = scale
         self.random_state = random_state
+        self.verbose = verbose
 
     def _validate(self, X, reset):
         try:
@@ -340,13 +348,24 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             n_estimators = auto_n_estimators(*X.shape)
         seeds = seed_sequence(self.random_state).generate_state(n_estimators)
         self.estimators_, densities = [], []
-        for seed in seeds:
-            estimator = clone(template)
-            if "random_state" in estimator.get_params():
-                estimator.set_params(random_state=int(seed))
-            estimator.fit(X)
-            self.estimators_.append(estimator)
-            densities.append(fit_densities(estimator, X))
+        epochs = template.get_params().get("max_epochs")
+        advice = (
+            "for converged networks, refit with "
+            "estimator=clone(detector.estimator_).set_params(max_epochs=N), N above "
+            f"{epochs} (sklearn.base.clone keeps the network this fit chose)."
+        )
+        if self.verbose:
+            from tqdm.auto import tqdm
+
+            seeds = tqdm(seeds, unit="network", desc=type(self).__name__)
+        with one_convergence_warning(type(self).__name__, n_estimators, advice):
+            for seed in seeds:
+                estimator = clone(template)
+                if "random_state" in estimator.get_params():
+                    estimator.set_params(random_state=int(seed))
+                estimator.fit(X)
+                self.estimators_.append(estimator)
+                densities.append(fit_densities(estimator, X))
         self.estimator_ = self.estimators_[0]
         return densities
 

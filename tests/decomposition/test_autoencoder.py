@@ -206,8 +206,8 @@ def test_verbose_controls_printing(small_digits, capsys):
     _fast(verbose=0).fit(small_digits[0])
     assert capsys.readouterr().out == ""
     _fast(verbose=1, max_epochs=2).fit(small_digits[0])
-    out = capsys.readouterr().out
-    assert "epoch" in out and "train_loss" in out
+    err = capsys.readouterr().err
+    assert "2/2" in err and "train_loss" in err  # the bar
 
 
 class _RecordWeights(Callback):

@@ -180,3 +180,16 @@ def test_bce_accepts_rounding_at_the_bounds_and_names_values_exactly():
     X[2, 2] = 1.5
     with pytest.raises(ValueError, match=r"got values from -1e-12 to 1\.5;"):
         AutoencoderTransformer(2, loss="bce", max_epochs=2).fit(X)
+
+
+def test_an_unconverged_network_warns_once_with_the_imputers_own_advice():
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    holes = with_holes(load_iris().data, share=0.2)
+    with pytest.warns(ConvergenceWarning) as caught:
+        AutoencoderImputer(max_epochs=2, random_state=0).fit(holes)
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith("AutoencoderImputer: 1 of the 1 networks")
+    assert "raise max_epochs" in messages[0] and "warm_start" not in messages[0]

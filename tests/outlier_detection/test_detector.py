@@ -249,3 +249,28 @@ def test_an_edited_saved_detector_is_refused(fitted, tmp_path):
     (tmp_path / "detector" / "estimator.json").write_text(json.dumps(document))
     with pytest.raises(ValueError, match="the directory was edited"):
         sklearn_ae.load(tmp_path / "detector")
+
+
+def test_a_default_fit_on_a_small_table_gives_one_warning_with_advice_that_works():
+    from sklearn.base import clone
+
+    X = load_breast_cancer().data[:300]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    # before: one ConvergenceWarning per network, 10 identical ones
+    assert len(detector.estimators_) == 10
+    assert [w.category for w in caught] == [ConvergenceWarning], caught
+    message = str(caught[0].message)
+    assert "10 of the 10 networks" in message and "warm_start" not in message
+    assert "estimator=clone(detector.estimator_).set_params(max_epochs=N)" in message
+    # the advice is runnable as written
+    estimator = clone(detector.estimator_).set_params(max_epochs=2)
+    AutoencoderOutlierDetector(estimator, n_estimators=1).fit(X)
+
+
+def test_warnings_other_than_convergence_pass_through_the_detector_fit():
+    X = load_breast_cancer().data[:100]
+    wide = AutoencoderTransformer(40, hidden_layer_sizes=(), max_epochs=2)  # 40 > 30 features
+    with pytest.warns(UserWarning, match="without a bottleneck"):
+        AutoencoderOutlierDetector(wide, n_estimators=1).fit(X)
