@@ -1,14 +1,20 @@
-"""ONNX export of the estimators' ``transform``, for skl2onnx.
+"""ONNX export of the estimators, for skl2onnx.
 
 Call :func:`register_converters` once; then ``skl2onnx.to_onnx`` converts any
 fitted estimator of this package, alone or inside a Pipeline, to an ONNX graph
-that onnxruntime runs without Python or PyTorch. Needs ``pip install skl2onnx
-onnxruntime`` (the ``[onnx]`` extra).
+that onnxruntime runs without Python or PyTorch: the autoencoders'
+``transform``, the imputer's ``transform``, and the outlier detector's
+``predict`` and ``decision_function`` (outputs ``label`` and ``scores``, as
+skl2onnx gives scikit-learn's detectors; ``score_samples`` is ``scores +
+offset_``). Needs ``pip install skl2onnx onnxruntime`` (the ``[onnx]``
+extra).
 """
 
 from ._io.onnx import converter, imputer_converter, imputer_shape_calculator, shape_calculator
+from ._io.onnx_detector import detector_converter, detector_shape_calculator
 from ._registry import AUTOENCODERS
 from .impute import AutoencoderImputer
+from .outlier_detection import AutoencoderOutlierDetector
 
 __all__ = ["register_converters"]
 
@@ -43,5 +49,12 @@ def register_converters():
         "SklearnAEAutoencoderImputer",
         imputer_shape_calculator,
         imputer_converter,
+        overwrite=True,
+    )
+    update_registered_converter(
+        AutoencoderOutlierDetector,
+        "SklearnAEAutoencoderOutlierDetector",
+        detector_shape_calculator,
+        detector_converter,
         overwrite=True,
     )

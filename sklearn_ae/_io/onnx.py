@@ -138,11 +138,16 @@ def _layers(graph, sequence, x):
     return x
 
 
-def _reconstruction(graph, module, loss, x):
-    """``decode(encode(x))`` in data space: the decoder, then the loss's output link."""
-    out = _layers(graph, module.decoder_copy(), _layers(graph, module.encoder_copy(), x))
+def _decoded(graph, module, loss, codes):
+    """``decode(codes)`` in data space: the decoder, then the loss's output link."""
+    out = _layers(graph, module.decoder_copy(), codes)
     operator = LOSSES[loss].onnx_link
     return out if operator is None else graph.node(operator, [out])
+
+
+def _reconstruction(graph, module, loss, x):
+    """``decode(encode(x))`` in data space."""
+    return _decoded(graph, module, loss, _layers(graph, module.encoder_copy(), x))
 
 
 def _completed(graph, estimator, x):

@@ -157,3 +157,50 @@ def test_imputer_with_a_text_placeholder_is_refused_clearly(small_digits):
     imputer.missing_values = None  # as a text placeholder would be
     with pytest.raises(NotImplementedError, match="needs a numeric missing_values"):
         skl2onnx.to_onnx(imputer, small_digits[0][:1].astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_estimators": 2},
+        {"estimator": VariationalAE(3, max_epochs=5), "n_estimators": 1},
+        {"anomaly_score": "reconstruction", "n_estimators": 2},
+    ],
+    ids=["likelihood", "vae", "reconstruction"],
+)
+def test_detector_onnx_predicts_and_scores_as_the_detector(params):
+    from sklearn.datasets import load_breast_cancer
+
+    from sklearn_ae import AutoencoderOutlierDetector
+
+    X = load_breast_cancer().data[:200].astype(np.float32)
+    holes = X.copy()
+    holes[::3, 4] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        detector = AutoencoderOutlierDetector(random_state=0, **params).fit(X)
+    model = skl2onnx.to_onnx(detector, X[:1])
+    for rows in (X, holes):
+        label, scores = _run(model, rows)
+        expected = detector.decision_function(rows)
+        assert scores.shape == (len(rows), 1)
+        # float32 graph; scores reach a few hundred nats
+        np.testing.assert_allclose(scores[:, 0], expected, rtol=1e-5, atol=1e-3)
+        np.testing.assert_array_equal(label, detector.predict(rows))
+    # a row with a hole is scored on its observed features
+    assert not np.allclose(_run(model, holes)[1][::3, 0], _run(model, X)[1][::3, 0])
+
+
+def test_detector_on_a_mixed_table_is_refused_with_the_way_out():
+    pd = pytest.importorskip("pandas")
+    from sklearn_ae import AutoencoderOutlierDetector
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"x": rng.normal(size=60), "kind": rng.choice(["a", "b"], 60)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        detector = AutoencoderOutlierDetector(
+            AutoencoderTransformer(1, max_epochs=2), n_estimators=1
+        ).fit(table)
+    with pytest.raises(NotImplementedError, match="OneHotEncoder"):
+        skl2onnx.to_onnx(detector, table.iloc[:1])
