@@ -1,7 +1,8 @@
 """Convolutional autoencoders on MNIST: quality against CPU time, speed, denoising.
 
 30-d code, BCE, Adam(1e-3), batch 128: ``AutoencoderTransformer(image_shape=(28,
-28), conv_channels=(32, 64), hidden_layer_sizes=())`` against a hand-written
+28), conv_channels=(32, 64))`` (the default ``hidden_layer_sizes="auto"`` is ``()``
+with ``image_shape``) against a hand-written
 PyTorch loop of the same network (two 3x3 stride-2 convolutions, a dense layer
 to the code, the mirror back), the same layers in Keras 3 on the torch backend
 (skipped with a note without keras) and the dense 784-512-256-30 autoencoder, as
@@ -141,7 +142,6 @@ def _package(X_train, epochs, **params):
         CODE,
         image_shape=(side, side),
         conv_channels=CHANNELS,
-        hidden_layer_sizes=(),
         max_epochs=epochs,
         **common,
         **params,
@@ -198,7 +198,6 @@ def denoising(X_train, X_test, epochs):
             CODE,
             image_shape=(side, side),
             conv_channels=CHANNELS,
-            hidden_layer_sizes=(),
             **common,
         ),
         "dense DenoisingAE (512, 256)": DenoisingAE(CODE, hidden_layer_sizes=(512, 256), **common),

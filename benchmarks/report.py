@@ -602,8 +602,9 @@ def readme_block(results):
         pca = results["conv"]["values"]["pca_error"]
         text += (
             " A convolutional autoencoder, `AutoencoderTransformer(30, image_shape=(28, 28), "
-            f'hidden_layer_sizes=(), loss="bce", batch_size=128, max_epochs={ours[0]:.0f})` '
-            "(no dense layer between the convolutions and the code) fitted on 8,000 images, "
+            f'loss="bce", batch_size=128, max_epochs={ours[0]:.0f})` (with `image_shape`, '
+            "no dense layer between the convolutions and the code by default) fitted on "
+            "8,000 images, "
             f"reaches {ours[2] / pca:.2f}x 30-component PCA's held-out error in "
             f"{ours[1]:.0f} s of CPU time."
         )

@@ -108,7 +108,7 @@ def save_estimator(estimator, path):
         )
     params["random_state"] = encode_random_state(params["random_state"])
     for name in _TUPLE_PARAMETERS:
-        if params.get(name) is not None:
+        if params.get(name) is not None and not isinstance(params[name], str):  # "auto"
             params[name] = [int(v) for v in np.asarray(params[name]).ravel()]
     for name, value in params.items():
         if isinstance(value, np.ndarray):  # an array parameter (an AdversarialAE's prior)
@@ -215,7 +215,7 @@ def _parse(cls, document, path):
     try:
         params = dict(document["params"])
         for name in _TUPLE_PARAMETERS:
-            if params.get(name) is not None:  # JSON has lists; the parameters were tuples
+            if isinstance(params.get(name), list):  # JSON has lists; the parameters were tuples
                 params[name] = tuple(params[name])
         params["random_state"] = decode_random_state(params["random_state"])
         estimator = cls(**params)

@@ -168,8 +168,9 @@ def check_fit_size(estimator, X):
         return
     if shape[1] == 0:
         raise ValueError(
-            f"X has {shape[0]} rows but 0 columns; {name} needs at least one feature "
-            "column: pass X with its columns (a DataFrame's selection may have dropped them)."
+            f"Found array with 0 feature(s) (shape=({shape[0]}, 0)) while a minimum of 1 is "
+            f"required by {name}. Pass X with its columns (a DataFrame's selection may have "
+            "dropped them)."
         )
     if shape[0] < MIN_FIT_ROWS:
         raise ValueError(

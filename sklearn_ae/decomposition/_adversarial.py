@@ -199,7 +199,7 @@ default="normal"
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes="auto",
         activation="relu",
         code_activation="identity",
         loss="mse",

@@ -105,7 +105,7 @@ class _BaseAutoencoder(
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes="auto",
         activation="relu",
         code_activation="identity",
         loss="mse",
@@ -177,7 +177,7 @@ class _BaseAutoencoder(
     def _check_params(self, X):
         """Checks that involve several parameters or the data; raise ValueError."""
         check_layer_sizes(
-            self.hidden_layer_sizes,
+            self._hidden_layer_sizes(),
             "hidden_layer_sizes",
             "use () for a single linear layer each way",
         )
@@ -186,6 +186,13 @@ class _BaseAutoencoder(
         self._image_shape(X.shape[1], warn=True)  # raises for a width the images cannot have
         if not hasattr(self, "table_layout_"):
             LOSSES[self.loss].check_data(self.loss, X)
+
+    def _hidden_layer_sizes(self):
+        """``hidden_layer_sizes`` with "auto" resolved: ``(128,)``, or ``()`` with
+        ``image_shape`` (the convolutions are the hidden layers)."""
+        if isinstance(self.hidden_layer_sizes, str):  # "auto"
+            return () if self.image_shape is not None else (128,)
+        return tuple(self.hidden_layer_sizes)
 
     def _image_shape(self, n_features, warn=False):
         """``image_shape`` as (channels, height, width), checked against the width of X."""
@@ -204,6 +211,7 @@ class _BaseAutoencoder(
             layout = getattr(self, "table_layout_", None)
             column_blocks = () if layout is None else network_blocks(layout)
         params = self.get_params(deep=False)
+        params["hidden_layer_sizes"] = self._hidden_layer_sizes()
         return NetworkSpec.from_params(
             params, kind, n_features, image_shape, self._architecture(), column_blocks
         )

@@ -98,7 +98,7 @@ class ContractiveAE(_BaseAutoencoder):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes="auto",
         activation="relu",
         code_activation="identity",
         loss="mse",
@@ -156,14 +156,14 @@ class ContractiveAE(_BaseAutoencoder):
         self.jacobian_method = jacobian_method
 
     def _resolved_jacobian_method(self):
-        one_layer = len(self.hidden_layer_sizes) == 0 and self.image_shape is None
+        one_layer = len(self._hidden_layer_sizes()) == 0 and self.image_shape is None
         if self.jacobian_method == "auto":
             return "analytic" if one_layer else "hutchinson"
         if self.jacobian_method == "analytic" and not one_layer:
             raise ValueError(
                 "jacobian_method='analytic' needs a one-layer dense encoder "
                 f"(hidden_layer_sizes=(), image_shape=None), got hidden_layer_sizes="
-                f"{tuple(self.hidden_layer_sizes)}, image_shape={self.image_shape!r}; use "
+                f"{self._hidden_layer_sizes()}, image_shape={self.image_shape!r}; use "
                 "'hutchinson', 'exact' or 'auto'."
             )
         return self.jacobian_method

@@ -15,9 +15,12 @@ from .._training.optimizers import OPTIMIZERS
 _CORE_PARAMETERS = """\
 n_components : int, default=2
         Width of the code (the bottleneck).
-    hidden_layer_sizes : tuple of int, default=(128,)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
-        ``()`` gives a single linear map each way.
+    hidden_layer_sizes : tuple of int or "auto", default="auto"
+        Widths of the encoder's dense hidden layers; the decoder mirrors them.
+        ``()`` gives a single linear map each way. "auto" is ``(128,)``, and
+        ``()`` with ``image_shape`` (the convolutions are the hidden layers:
+        on MNIST a dense layer of 128 after them cost 0.43x against 0.34x
+        30-component PCA's held-out error, in 2.4x the time).
     activation : {{{activation_names}}}, default="relu"
         Activation of the hidden layers.
     code_activation : {{{activation_names}}}, \

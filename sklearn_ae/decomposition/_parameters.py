@@ -13,7 +13,7 @@ from .._training.optimizers import OPTIMIZERS
 
 PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
-    "hidden_layer_sizes": [tuple, list],
+    "hidden_layer_sizes": [tuple, list, StrOptions({"auto"})],
     "activation": [StrOptions(set(ACTIVATIONS))],
     "code_activation": [StrOptions(set(ACTIVATIONS))],
     "loss": [StrOptions(LOSSES.keys())],  # live: a new entry is accepted

@@ -117,7 +117,7 @@ class SparseAE(_BaseAutoencoder):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes="auto",
         activation="relu",
         code_activation="identity",
         loss="mse",

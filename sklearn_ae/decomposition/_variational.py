@@ -111,7 +111,7 @@ class VariationalAE(_BaseAutoencoder):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes="auto",
         activation="relu",
         code_activation="identity",
         loss="mse",

@@ -169,3 +169,17 @@ def test_feature_maps_are_channels_last_in_inference_only(small_digits):
     code = torch.zeros(3, int(np.prod(unflatten.unflattened_size)))
     assert unflatten.eval()(code).is_contiguous(memory_format=torch.channels_last)
     assert unflatten.train()(code).is_contiguous()
+
+
+def test_hidden_layer_sizes_auto_is_no_dense_layer_with_image_shape(small_digits, tmp_path):
+    import sklearn_ae
+
+    X = small_digits[0][:100]
+    conv = AutoencoderTransformer(4, image_shape=(8, 8), max_epochs=1, random_state=0).fit(X)
+    dense = AutoencoderTransformer(4, max_epochs=1, random_state=0).fit(X)
+    assert conv.get_params()["hidden_layer_sizes"] == "auto"
+    assert conv.spec_.hidden_layer_sizes == () and dense.spec_.hidden_layer_sizes == (128,)
+    conv.save(tmp_path)
+    loaded = sklearn_ae.load(tmp_path)
+    assert loaded.get_params()["hidden_layer_sizes"] == "auto"
+    np.testing.assert_array_equal(loaded.transform(X), conv.transform(X))
