@@ -162,8 +162,8 @@ def check_fit_size(estimator, X):
     name = type(estimator).__name__
     try:
         shape = X.shape if hasattr(X, "shape") else np.shape(X)
-    except ValueError:
-        return  # ragged: scikit-learn's validation names it
+    except (TypeError, ValueError):
+        return  # ragged, or an array-like numpy cannot read: left to scikit-learn's checks
     if len(shape) != 2:
         return
     if shape[1] == 0:
