@@ -199,7 +199,13 @@ None, default="from_dtype"
         units), None where it was not fitted.
     gaussian_covariance_ : ndarray of shape (n_kept_features, n_kept_features) or None
         Its covariance (with a ridge of 1 % of the mean variance), None
-        where it was not fitted.
+        where it was not fitted. On a mixed table these four are over the
+        network's matrix (numbers standardised, each level an indicator) and
+        per modelled column: a number's fill is ``shrinkage_ * network +
+        gaussian_weight_ * gaussian`` in standard units, a category's level
+        probabilities the same mix of the network's and the Gaussian's (whose
+        shares sum to 1); None with fewer than 20 rows or a matrix wider than
+        100 columns.
     observed_means_ : ndarray of shape (n_kept_features,)
         Mean of each kept feature's observed entries.
     kept_features_ : ndarray of shape (n_features,), dtype=bool

@@ -33,6 +33,9 @@ _GAUSSIAN = ("gaussian_weight_", "gaussian_mean_", "gaussian_covariance_")
 # An imputer fitted on a table with categorical columns: its autoencoder reads
 # the table (and saves its layout); the imputer keeps which columns it models.
 _TABLE_ARRAYS = ("kept_features_", "modelled_features_")
+# Its blend, when it fitted one: the weights per modelled column, and the
+# Gaussian over the network's matrix (one entry per number, one per level).
+_TABLE_BLEND = ("shrinkage_", "gaussian_weight_", "gaussian_mean_", "gaussian_covariance_")
 
 
 def _encode_missing(value):
@@ -64,7 +67,7 @@ def save_imputer(imputer, path):
         fitted["feature_names_in_"] = [str(n) for n in imputer.feature_names_in_]
     table = hasattr(imputer, "modelled_features_")
     fitted["table"] = table
-    names = _TABLE_ARRAYS if table else _ARRAYS + _GAUSSIAN
+    names = _TABLE_ARRAYS + _TABLE_BLEND if table else _ARRAYS + _GAUSSIAN
     arrays = {
         name: np.ascontiguousarray(getattr(imputer, name))
         for name in names
@@ -169,10 +172,16 @@ def _set_common(imputer, fitted, path):
 
 def _load_table_imputer(imputer, path, fitted, shapes, load):
     n_features = fitted["n_features_in_"]
-    if set(shapes) != set(_TABLE_ARRAYS) or any(s != (n_features,) for s in shapes.values()):
+    blend = [name for name in _TABLE_BLEND if name in shapes]
+    if (
+        set(shapes) - set(blend) != set(_TABLE_ARRAYS)
+        or blend not in ([], list(_TABLE_BLEND))
+        or any(shapes[name] != (n_features,) for name in _TABLE_ARRAYS)
+    ):
         raise ValueError(f"{path / _WEIGHTS} does not hold the imputer's masks: {shapes}.")
     with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
         masks = {name: file.get_tensor(name) for name in _TABLE_ARRAYS}
+        weights = {name: file.get_tensor(name) for name in blend}
     if not all(np.isin(mask, (0, 1)).all() for mask in masks.values()):
         raise ValueError(f"{path / _WEIGHTS}: the feature masks must hold 0 or 1.")
     kept, modelled = (masks[name].astype(bool) for name in _TABLE_ARRAYS)
@@ -184,10 +193,19 @@ def _load_table_imputer(imputer, path, fitted, shapes, load):
             f"{path / _AUTOENCODER} does not fit the imputer: it must read a table of "
             f"{int(modelled.sum())} columns."
         )
+    if weights:
+        n_columns, width = int(modelled.sum()), autoencoder.table_layout_.width
+        expected = [(n_columns,), (n_columns,), (width,), (width, width)]
+        if [shapes[name] for name in _TABLE_BLEND] != expected or not all(
+            np.all(np.isfinite(w)) for w in weights.values()
+        ):
+            raise ValueError(f"{path / _WEIGHTS}: the blend does not fit the autoencoder.")
     _set_common(imputer, fitted, path)
     imputer.loss_, imputer.indicator_ = "mse", None
     imputer.kept_features_, imputer.modelled_features_ = kept, modelled
     imputer.autoencoder_ = autoencoder
+    for name in _TABLE_BLEND:
+        setattr(imputer, name, weights.get(name))
     return imputer
 
 

@@ -14,7 +14,8 @@ from sklearn.utils.validation import validate_data
 
 from .._tables.layout import TableLayout, _is_dataframe, _missing, categorical_mask
 from .._tables.validation import as_table
-from .._utils.validation import with_fix
+from .._utils.validation import seed_sequence, with_fix
+from ._table_blend import blended_fill, blends, fit_blend, held_out_cells
 
 
 def table_mask(imputer, X):
@@ -82,20 +83,39 @@ def fit_table(imputer, X, mask):
     modelled = _columns(table, np.flatnonzero(observed))
     modelled = modelled[~_empty_rows(modelled)]  # a row with no cell teaches nothing
     layout = TableLayout.from_data(modelled, mask[observed])
-    width = len(modelled.columns) if layout is None else layout.width
+    width = modelled.shape[1] if layout is None else layout.width
+    hidden = None
+    if layout is not None and blends(layout, len(modelled)):
+        rng = np.random.default_rng(seed_sequence(imputer.random_state))
+        hidden = held_out_cells(modelled, layout, rng)
+    training = modelled if hidden is None else _without(modelled, hidden)
     imputer.autoencoder_ = imputer._fitted_autoencoder(
-        modelled, width, categorical_features=mask[observed]
+        training, width, categorical_features=mask[observed]
     )
+    imputer.shrinkage_ = imputer.gaussian_weight_ = None
+    imputer.gaussian_mean_ = imputer.gaussian_covariance_ = None
+    if hidden is not None:
+        for name, value in fit_blend(imputer.autoencoder_, training, modelled, hidden).items():
+            setattr(imputer, name, value)
     imputer.loss_ = "mse"
     imputer.indicator_ = None
     return imputer
+
+
+def _without(table, hidden):
+    """``table`` with the ``hidden`` cells missing."""
+    if _is_dataframe(table):
+        return table.mask(hidden)
+    out = np.array(table, dtype=object if table.dtype == object else float, copy=True)
+    out[hidden] = np.nan
+    return out
 
 
 def impute_table(imputer, X):
     """``X`` with its holes filled, in its own dtypes (a DataFrame for a DataFrame)."""
     table = _table(imputer, X, reset=False)
     modelled = _columns(table, np.flatnonzero(imputer.modelled_features_))
-    filled = _reconstructed(imputer.autoencoder_, modelled)
+    filled = _reconstructed(imputer, modelled)
     if _is_dataframe(table):
         result = table.copy()
         for position, name in zip(
@@ -122,9 +142,11 @@ def _empty_rows(table):
     return np.asarray(_missing(cells), dtype=bool).reshape(len(cells), -1).all(axis=1)
 
 
-def _reconstructed(autoencoder, table):
-    """The reconstruction of each row; a row with no observed cell gets what the
-    network sees for holes (each number's mean, each category's commonest level)."""
+def _reconstructed(imputer, table):
+    """The fill of each row (``blended_fill``); a row with no observed cell gets
+    what the network sees for holes (each number's mean, each category's
+    commonest level)."""
+    autoencoder = imputer.autoencoder_
     empty = _empty_rows(table)
     # The training means: each number's mean, each category's level frequencies
     # (the masking fill values are 0, which would pick a category's first level).
@@ -136,7 +158,7 @@ def _reconstructed(autoencoder, table):
             rows = None
         else:
             part = table.loc[~empty] if _is_dataframe(table) else table[~empty]
-            rows = autoencoder._as_table(autoencoder._filled_reconstruction(part))
+            rows = autoencoder._as_table(blended_fill(imputer, part))
     if _is_dataframe(table):
         import pandas as pd
 

@@ -121,3 +121,47 @@ def test_a_row_with_no_observed_cell_gets_means_and_commonest_levels(table, impu
     filled = imputer.transform(pd.concat([with_holes.iloc[1:3], empty], ignore_index=True))
     assert filled["species"].iloc[-1] == complete["species"].mode()[0]
     assert filled["island"].iloc[-1] == complete["island"].mode()[0]
+
+
+def test_the_blend_weighs_the_network_and_the_gaussian_on_held_out_cells(table, imputed):
+    complete, holes, with_holes = table
+    imputer, filled = imputed
+    layout = imputer.autoencoder_.table_layout_
+    assert imputer.gaussian_covariance_.shape == (layout.width, layout.width)
+    numeric = [c.kind == "numeric" for c in layout.columns]
+    # a category's level probabilities: the network's share and the Gaussian's sum to 1
+    shares = imputer.shrinkage_ + imputer.gaussian_weight_
+    np.testing.assert_allclose(shares[~np.array(numeric)], 1.0)
+    assert np.all(imputer.shrinkage_ >= 0) and np.all(imputer.gaussian_weight_ >= 0)
+    # the network alone, for comparison: the blend fills the numbers better
+    alone = AutoencoderImputer(random_state=0).fit(with_holes)
+    alone.gaussian_mean_ = None
+    network = alone.transform(with_holes)
+
+    def nrmse(result):
+        errors = []
+        for name in complete.columns[[c for c, n in enumerate(numeric) if n]]:
+            hidden = holes[:, complete.columns.get_loc(name)]
+            rmse = np.sqrt(((result[name][hidden] - complete[name][hidden]) ** 2).mean())
+            errors.append(rmse / complete[name].std(ddof=0))
+        return np.mean(errors)
+
+    # measured: 0.57 against the network's 0.62
+    assert nrmse(filled) < 0.95 * nrmse(network), (nrmse(filled), nrmse(network))
+
+
+def test_cells_held_out_in_fit_leave_every_level_and_column_a_row():
+    from sklearn_ae._tables.layout import TableLayout
+    from sklearn_ae.impute._table_blend import held_out_cells
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=300), "kind": ["rare"] + ["common"] * 299, "y": rng.normal(size=300)}
+    )
+    frame.loc[1:298, "y"] = np.nan  # two observed values
+    layout = TableLayout.from_data(frame, np.array([False, True, False]))
+    for seed in range(20):
+        hidden = held_out_cells(frame, layout, np.random.default_rng(seed))
+        assert not hidden[0, 1]  # the one "rare" row keeps its level
+        assert (frame["y"].notna() & ~hidden[:, 2]).any()  # y keeps an observed value
+        assert hidden.any()
