@@ -340,6 +340,15 @@ None, default="from_dtype"
         X, missing = self._validate(X, reset=True)
         observed = ~missing
         self.kept_features_ = observed.any(axis=0) | self.keep_empty_features
+        if not self.kept_features_.all():
+            names = getattr(self, "feature_names_in_", np.arange(X.shape[1]))
+            warnings.warn(
+                f"Feature(s) {names[~self.kept_features_].tolist()} have no observed value and "
+                "are dropped from the output; use keep_empty_features=True to keep them "
+                "(filled with 0).",
+                UserWarning,
+                stacklevel=3,
+            )
         X_kept = X[:, self.kept_features_]
         loss = self.loss if self.loss != "auto" else _automatic_loss(X_kept)
         mean, spread, scale, self.constant_features_ = _standardisation(X_kept)

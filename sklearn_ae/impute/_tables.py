@@ -26,7 +26,14 @@ def table_mask(imputer, X):
     if table.ndim != 2 or table.shape[1] == 0 or hasattr(table, "tocsr"):
         return None  # left to the numeric path's errors
     mask = categorical_mask(table, imputer.categorical_features)
-    return mask if mask.any() else None
+    # a categorical column with no observed value is dropped (or kept as 0s):
+    # the numbers left are a numeric table
+    seen = [not _missing(_column_values(table, i)).all() for i in np.flatnonzero(mask)]
+    return mask if any(seen) else None
+
+
+def _column_values(table, i):
+    return table.iloc[:, i].to_numpy() if _is_dataframe(table) else table[:, i]
 
 
 def _table(imputer, X, reset):
@@ -63,12 +70,7 @@ def fit_table(imputer, X, mask):
         else [f"x{i}" for i in range(table.shape[1])]
     )
     observed = np.array(
-        [
-            not _missing(
-                _columns(table, [i]).to_numpy().ravel() if _is_dataframe(table) else table[:, i]
-            ).all()
-            for i in range(table.shape[1])
-        ]
+        [not _missing(_column_values(table, i)).all() for i in range(table.shape[1])]
     )
     empty = [name for name, seen in zip(names, observed, strict=True) if not seen]
     if empty and not imputer.keep_empty_features:

@@ -165,3 +165,19 @@ def test_cells_held_out_in_fit_leave_every_level_and_column_a_row():
         assert not hidden[0, 1]  # the one "rare" row keeps its level
         assert (frame["y"].notna() & ~hidden[:, 2]).any()  # y keeps an observed value
         assert hidden.any()
+
+
+def test_a_table_whose_only_categorical_column_is_empty_is_imputed_as_numbers():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=60),
+            "b": rng.normal(size=60),
+            "notes": pd.Series([None] * 60, dtype=object),
+        }
+    )
+    frame.loc[::5, "a"] = np.nan
+    with pytest.warns(UserWarning, match=r"Feature\(s\) \['notes'\] have no observed value"):
+        imputer = AutoencoderImputer(max_epochs=2, random_state=0).fit(frame)
+    filled = imputer.transform(frame)  # before: the table path failed here
+    assert filled.shape == (60, 2) and not np.isnan(filled).any()
