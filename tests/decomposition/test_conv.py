@@ -42,7 +42,6 @@ _WIDTH_CHECKS = [
     "check_transformer_preserve_dtypes",
     "check_methods_sample_order_invariance",
     "check_methods_subset_invariance",
-    "check_fit2d_1sample",
     "check_fit2d_1feature",
     "check_dict_unchanged",
     "check_fit_idempotent",
