@@ -32,13 +32,17 @@ _REFINE_ROWS = 4096
 
 
 def table_mask(detector, X):
-    """The categorical columns of ``X`` when it is a table that has some, else None."""
+    """The categorical columns of the DataFrame ``X`` when it has some, else None:
+    as the detector's estimator reads them (its ``categorical_features``;
+    ``"from_dtype"`` for the default estimator), so that an estimator given
+    ``categorical_features=None`` has every column read as a number."""
     if not _is_dataframe(X):
         return None
+    features = getattr(detector.estimator, "categorical_features", "from_dtype")
     table = as_table(X)
-    if table.shape[1] == 0:
+    if features is None or table.shape[1] == 0:
         return None
-    mask = categorical_mask(table, "from_dtype")
+    mask = categorical_mask(table, features)
     return mask if mask.any() else None
 
 

@@ -79,3 +79,25 @@ def test_mixed_table_detector_pickles_saves_and_refuses_what_it_cannot_do(pengui
     with pytest.raises(ValueError, match="Pass the same columns"):
         detector.score_samples(penguins.drop(columns="sex"))
     assert isinstance(detector.feature_scores(penguins[:3]), pd.DataFrame)
+
+
+def test_the_estimators_categorical_features_decide_which_columns_are_categories():
+    from sklearn_ae import AutoencoderTransformer
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=80),
+            "y": rng.normal(size=80),
+            "grade": pd.Categorical(rng.integers(1, 4, 80)),  # levels 1, 2, 3
+        }
+    )
+    as_table = AutoencoderOutlierDetector(
+        AutoencoderTransformer(1, max_epochs=2), n_estimators=1
+    ).fit(frame)
+    assert as_table.is_categorical_.tolist() == [False, False, True]
+    as_numbers = AutoencoderOutlierDetector(
+        AutoencoderTransformer(1, max_epochs=2, categorical_features=None), n_estimators=1
+    ).fit(frame)
+    assert not hasattr(as_numbers, "is_categorical_")  # the grade is read as a number
+    assert np.isfinite(as_numbers.score_samples(frame)).all()
