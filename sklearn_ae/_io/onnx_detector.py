@@ -14,8 +14,8 @@ import numpy as np
 
 from .onnx import _completed, _decoded, _Graph, _layers
 
-# ONNX element types: float32, int64, float64
-_FLOAT, _INT64, _DOUBLE = 1, 7, 11
+# ONNX element types: float32, float64
+_FLOAT, _DOUBLE = 1, 11
 
 
 def detector_shape_calculator(operator):

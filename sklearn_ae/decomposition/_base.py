@@ -82,7 +82,8 @@ class _BaseAutoencoder(
     ``_validated(X)`` and ``_validated_with_mask(X)`` (checked, missing
     entries completed), ``_complete(X)``, ``_infer(fn, X)``,
     ``_fitted_module(dtype)`` (``module_`` in eval mode in a precision),
-    ``_filled_reconstruction(X)`` (one pass from the observed entries),
+    ``_filled_reconstruction(X)`` (the matrix of ``X`` and one pass from its
+    observed entries),
     ``_as_table(Z)`` (the network's matrix in the user's terms),
     ``_compute_dtype(dtype)`` and ``_widest_layer()``.
 
@@ -449,13 +450,14 @@ class _BaseAutoencoder(
         )
 
     def _filled_reconstruction(self, X):
-        """The reconstruction of each row of ``X`` from its observed entries, in the
-        network's matrix: holes seen as ``fill_values_`` (as training sees missing
-        and masked entries), one pass. What the imputer fills holes with."""
+        """``(Z, R)``: the network's matrix of ``X`` (NaN where missing) and the
+        reconstruction of each row from its observed entries, holes seen as
+        ``fill_values_`` (as training sees missing and masked entries), one pass.
+        What the imputer fills holes with (and blends with its Gaussian's fill
+        of ``Z``)."""
         Z = self._validate_input(X, reset=False)
-        if not sp.issparse(Z):
-            Z = np.where(np.isnan(Z), self.fill_values_, Z)
-        return self._infer(lambda module, batch: reconstruct(module, batch), Z)
+        filled = Z if sp.issparse(Z) else np.where(np.isnan(Z), self.fill_values_, Z)
+        return Z, self._infer(lambda module, batch: reconstruct(module, batch), filled)
 
     def _as_table(self, Z):
         """The network's outputs ``Z`` in the user's terms: the table fitted on

@@ -18,6 +18,7 @@ from scipy.optimize import nnls
 
 from .._tables.layout import NUMERIC
 from ._gaussian import MAX_FEATURES, fit_gaussian, gaussian_fill
+from ._held_out import draw_held_out
 
 _CATEGORY_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # the network's share, most first
 
@@ -34,10 +35,7 @@ def held_out_cells(table, layout, rng):
     E = layout.encode(table)
     blocks = layout.blocks()
     observed = np.stack([~np.isnan(E[:, start]) for start, _ in blocks], axis=1)
-    rows = rng.permutation(len(E))[: min(len(E), max(2, len(E) // 3, 100))]
-    hidden = np.zeros_like(observed)
-    hidden[rows] = observed[rows] & (rng.random((len(rows), len(blocks))) < 0.2)
-    hidden[rows[hidden[rows].sum(1) == observed[rows].sum(1)]] = False
+    hidden = draw_held_out(observed, rng)[1]
     indicators = np.nan_to_num(E)
     for j, (start, stop) in enumerate(blocks):
         kept = observed[:, j] & ~hidden[:, j]
@@ -61,46 +59,48 @@ def _blended(layout, network, linear, shrinkage, gaussian_weight):
     return out
 
 
+def _rows(table, rows):
+    return table.iloc[rows] if hasattr(table, "iloc") else table[rows]
+
+
 def fit_blend(autoencoder, training, truth, hidden):
     """``shrinkage_``, ``gaussian_weight_`` (one per column), ``gaussian_mean_``
     and ``gaussian_covariance_`` for the network ``autoencoder`` trained on
     ``training`` (``truth`` with the ``hidden`` cells missing)."""
     layout = autoencoder.table_layout_
-    known = layout.encode(training)
-    gaussian = fit_gaussian(known, autoencoder.random_state)
+    gaussian = fit_gaussian(layout.encode(training), autoencoder.random_state)
     rows = np.flatnonzero(hidden.any(axis=1))
-    part = training.iloc[rows] if hasattr(training, "iloc") else training[rows]
-    network = autoencoder._filled_reconstruction(part)
-    linear = gaussian_fill(known[rows], *gaussian)
-    target, held = (
-        layout.encode(truth.iloc[rows] if hasattr(truth, "iloc") else truth[rows]),
-        hidden[rows],
-    )
-    numeric = [j for j, column in enumerate(layout.columns) if column.kind == NUMERIC]
-    categorical = [j for j in range(len(layout.columns)) if j not in numeric]
+    known, network = autoencoder._filled_reconstruction(_rows(training, rows))
+    linear = gaussian_fill(known, *gaussian)
+    target, held = layout.encode(_rows(truth, rows)), hidden[rows]
+    numeric = np.array([column.kind == NUMERIC for column in layout.columns])
     starts = [start for start, _ in layout.blocks()]
-    shrinkage, gaussian_weight = np.ones(len(layout.columns)), np.zeros(len(layout.columns))
-    cells = [(r, starts[j]) for j in numeric for r in np.flatnonzero(held[:, j])]
+    shrinkage, gaussian_weight = np.ones(len(numeric)), np.zeros(len(numeric))
+    cells = [(r, starts[j]) for j in np.flatnonzero(numeric) for r in np.flatnonzero(held[:, j])]
     if cells:
         r, c = np.array(cells).T
         weights = nnls(np.stack([network[r, c], linear[r, c]], axis=1), target[r, c])[0]
         shrinkage[numeric], gaussian_weight[numeric] = weights
-    if categorical:
+    if not numeric.all():
 
         def accuracy(share):
+            mixed = _blended(
+                layout,
+                network,
+                linear,
+                np.where(numeric, shrinkage, share),
+                np.where(numeric, gaussian_weight, 1 - share),
+            )
             right = total = 0
-            for j in categorical:
+            for j in np.flatnonzero(~numeric):
                 start, stop = layout.blocks()[j]
                 r = np.flatnonzero(held[:, j])
-                mixed = share * network[r, start:stop] + (1 - share) * np.clip(
-                    linear[r, start:stop], 0.0, 1.0
-                )
-                right += np.sum(mixed.argmax(1) == target[r, start:stop].argmax(1))
+                right += np.sum(mixed[r, start:stop].argmax(1) == target[r, start:stop].argmax(1))
                 total += len(r)
             return right / max(total, 1)
 
         share = max(_CATEGORY_WEIGHTS, key=accuracy)  # ties: the network's larger share
-        shrinkage[categorical], gaussian_weight[categorical] = share, 1 - share
+        shrinkage[~numeric], gaussian_weight[~numeric] = share, 1 - share
     return {
         "shrinkage_": shrinkage,
         "gaussian_weight_": gaussian_weight,
@@ -114,11 +114,10 @@ def blended_fill(imputer, table):
     observed cell): the network's reconstruction, blended with the Gaussian's
     conditional mean where the imputer fitted one."""
     autoencoder = imputer.autoencoder_
-    network = autoencoder._filled_reconstruction(table)
+    Z, network = autoencoder._filled_reconstruction(table)
     if getattr(imputer, "gaussian_mean_", None) is None:
         return network
-    layout = autoencoder.table_layout_
-    linear = gaussian_fill(
-        layout.encode(table), imputer.gaussian_mean_, imputer.gaussian_covariance_
+    linear = gaussian_fill(Z, imputer.gaussian_mean_, imputer.gaussian_covariance_)
+    return _blended(
+        autoencoder.table_layout_, network, linear, imputer.shrinkage_, imputer.gaussian_weight_
     )
-    return _blended(layout, network, linear, imputer.shrinkage_, imputer.gaussian_weight_)
