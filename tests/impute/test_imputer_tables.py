@@ -181,3 +181,24 @@ def test_a_table_whose_only_categorical_column_is_empty_is_imputed_as_numbers():
         imputer = AutoencoderImputer(max_epochs=2, random_state=0).fit(frame)
     filled = imputer.transform(frame)  # before: the table path failed here
     assert filled.shape == (60, 2) and not np.isnan(filled).any()
+
+
+def test_the_blend_takes_text_a_rare_level_a_bool_column_and_holes(tmp_path):
+    table = load_penguins()  # text, numbers with holes, an int
+    table["island"] = table["island"].astype("category")
+    table["heavy"] = (table["body_mass_g"] > 4000).astype(bool)
+    table["tag"] = np.where(np.arange(len(table)) % 50 == 7, "ringed", "plain")  # 2 %
+    holes = np.random.default_rng(5).random(table.shape) < 0.15
+    with_holes = table.mask(holes)
+    with_holes["heavy"] = with_holes["heavy"].astype("boolean")  # a nullable bool with NA
+    imputer = AutoencoderImputer(max_epochs=3, random_state=0).fit(with_holes)
+    layout = imputer.autoencoder_.table_layout_
+    # the held-out cells took no level's last row: the rare level is in the layout
+    assert "ringed" in layout.columns[with_holes.columns.get_loc("tag")].levels
+    assert imputer.gaussian_covariance_.shape == (layout.width, layout.width)
+    filled = imputer.transform(with_holes)
+    assert filled.notna().all().all()
+    assert filled.dtypes.tolist() == with_holes.dtypes.tolist()
+    assert set(filled["tag"]) <= {"plain", "ringed"} and set(filled["heavy"]) <= {True, False}
+    imputer.save(tmp_path)
+    pd.testing.assert_frame_equal(sklearn_ae.load(tmp_path).transform(with_holes), filled)
