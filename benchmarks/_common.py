@@ -22,6 +22,8 @@ from _results import RESULTS_FILE, format_row
 MNIST_ENV = "SKLEARN_AE_MNIST"
 # Benchmarks whose stored results are on scikit-learn's digits, not MNIST.
 DIGITS_BENCHMARKS = ("defaults",)
+# Benchmarks on data they write themselves (stored by a full run).
+SYNTHETIC_BENCHMARKS = ("out_of_core",)
 VERSIONED = ("torch", "skorch", "scikit-learn", "numpy", "sklearn_ae", "keras", "faiss-cpu")
 
 
@@ -231,6 +233,7 @@ class Record:
             or "ADBench" in produced["data"]
             or produced["data"].startswith("mixed tables")
             or self.name in DIGITS_BENCHMARKS
+            or self.name in SYNTHETIC_BENCHMARKS
         )
         return not (self.args.no_save or produced["smoke"] or not on_their_data)
 

@@ -94,6 +94,14 @@ class ObservationModel:
             self.domain[0] - ROUNDING <= low and high <= self.domain[1] + ROUNDING
         )
 
+    def clip_range(self, low, high):
+        """The domain, when data whose columns range over ``[low, high]`` needs
+        clipping to it (values within rounding outside); else None."""
+        if self.domain is None:
+            return None
+        inside = np.min(low) >= self.domain[0] and np.max(high) <= self.domain[1]
+        return None if inside else self.domain
+
     def clipped(self, X):
         """``X`` with values within rounding outside the domain set to its bound
         (a copy only when there are any)."""

@@ -49,12 +49,18 @@ class SparseRows:
 
 
 def on_device(X, device):
-    """Training data on ``device``: one float32 tensor, or ``SparseRows``."""
+    """Training data on ``device``: one float32 tensor, ``SparseRows``, or the
+    ``StoredRows`` of a store (read block by block, moved batch by batch)."""
+    if hasattr(X, "read_into"):  # StoredRows
+        X.device = device
+        return X
     return SparseRows(X, device) if sp.issparse(X) else to_tensor(X, device)
 
 
 def feature_range(data):
     """Per-feature minimum and maximum of ``on_device`` data, as tensors, NaN ignored."""
+    if hasattr(data, "read_into"):  # StoredRows: the range its scan read
+        return tuple(to_tensor(m, data.device) for m in (data.low, data.high))
     if isinstance(data, SparseRows):
         low, high = data.X.min(axis=0), data.X.max(axis=0)
         return tuple(to_tensor(m.toarray().ravel(), data.device) for m in (low, high))

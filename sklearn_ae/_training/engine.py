@@ -20,6 +20,7 @@ from .._nn.inference import squared_error
 from .data import SliceLoader, TensorData, inference_batch_size
 from .fast_path import plan_epoch
 from .optimizers import OPTIMIZERS
+from .stored import BlockLoader
 
 
 class ModuleCriterion:
@@ -514,8 +515,12 @@ def make_net(
     fill=None,
     accelerator=None,
     progress_name="",
+    stored=False,
 ):
     """Build and initialise the engine for one training run of ``module``.
+
+    ``stored``: the training rows are a store's ``StoredRows``, read buffer by
+    buffer (``BlockLoader``) instead of sliced from one tensor.
 
     ``fill`` (a tensor of per-feature values) marks data with missing entries
     (NaN): the network sees them filled, and the loss counts observed entries only.
@@ -539,7 +544,7 @@ def make_net(
         lr=lr,
         max_epochs=max_epochs,
         batch_size=batch_size,
-        iterator_train=SliceLoader,
+        iterator_train=BlockLoader if stored else SliceLoader,
         iterator_train__shuffle=shuffle,
         iterator_train__generator=shuffle_generator,
         dataset=TensorData,

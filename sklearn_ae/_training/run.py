@@ -25,6 +25,7 @@ from .._utils.validation import generator
 from .data import TensorData, on_device, to_tensor
 from .engine import ConvergenceMonitor, make_net
 from .state import Continuation, TrainingState, continuation_of
+from .stored import StoredRows, split_blocks
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,8 @@ def split_validation(X, fraction, seed):
     """Training and validation rows: ``fraction`` of the rows held out, order kept."""
     n_samples = X.shape[0]
     n_valid = int(np.ceil(fraction * n_samples))
+    if isinstance(X, StoredRows) and 2 <= n_samples and n_valid < n_samples:
+        return split_blocks(X, fraction, seed)
     if n_samples < 2 or n_valid >= n_samples:
         raise ValueError(
             f"early_stopping=True holds out validation_fraction={fraction} of the data, "
@@ -197,7 +200,10 @@ def train(X, settings, *, epochs, start, device, loss, make_corruption, penalty,
     if validation:
         X_train, X_valid = split_validation(X, settings.validation_fraction, seed)
     X_train = on_device(X_train, device)
-    has_missing = not sp.issparse(X) and bool(np.isnan(X).any())
+    if isinstance(X, StoredRows):
+        has_missing = X.has_missing  # read in the scan, as every value the store holds
+    else:
+        has_missing = not sp.issparse(X) and bool(np.isnan(X).any())
     fill = to_tensor(fill_values, device) if has_missing else None
     monitor = ConvergenceMonitor(
         settings.tol,
@@ -231,6 +237,7 @@ def train(X, settings, *, epochs, start, device, loss, make_corruption, penalty,
         previous_history=start.history,
         fill=fill,
         accelerator=settings.accelerator,
+        stored=isinstance(X_train, StoredRows),
     )
     n_before = len(net.history)
     net.partial_fit(TensorData(X_train), epochs=epochs)

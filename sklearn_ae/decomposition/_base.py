@@ -28,7 +28,9 @@ from .._tables.validation import as_table, check_table_params, network_blocks, v
 from .._training.data import map_rows
 from .._training.run import RunSettings, fresh_state, train, training_device, warn_if_not_converged
 from .._training.state import continued_state, numpy_tree, unchanged_on_error
+from .._training.stored import StoredRows, running_means, store_rows, streams
 from .._utils.device import available_device
+from .._utils.lazy import lazy_on_dask
 from .._utils.validation import (
     FLOAT_DTYPES,
     check_fit_size,
@@ -185,7 +187,9 @@ class _BaseAutoencoder(
         if hasattr(self, "table_layout_"):
             check_table_params(self.loss, self.image_shape)
         self._image_shape(X.shape[1], warn=True)  # raises for a width the images cannot have
-        if not hasattr(self, "table_layout_"):
+        if isinstance(X, StoredRows):  # a store's range, read by its scan
+            LOSSES[self.loss].check_data(self.loss, X.extremes())
+        elif not hasattr(self, "table_layout_"):
             LOSSES[self.loss].check_data(self.loss, X)
 
     def _hidden_layer_sizes(self):
@@ -220,7 +224,9 @@ class _BaseAutoencoder(
     # ------------------------------------------------------------- training
     def _train(self, X, epochs, continue_training, validation=False, method="fit"):
         self._check_params(X)
-        if not hasattr(self, "table_layout_"):
+        if isinstance(X, StoredRows):
+            X.clip = LOSSES[self.loss].clip_range(X.low, X.high)
+        elif not hasattr(self, "table_layout_"):
             X = LOSSES[self.loss].clipped(X)  # values within rounding of a bound
         spec = self._network_spec(X.shape[1])
         seeds = seed_sequence(self.random_state).generate_state(4)
@@ -236,9 +242,12 @@ class _BaseAutoencoder(
             start = fresh_state(spec, seeds, device, process)
         # Running means over every row trained on since the network was built.
         previous = (self.feature_means_, self.n_observed_) if continue_training else None
-        self.feature_means_, self.n_observed_ = column_fill_values(
-            X, method == "partial_fit", previous
-        )
+        if isinstance(X, StoredRows):
+            self.feature_means_, self.n_observed_ = running_means(X, previous)
+        else:
+            self.feature_means_, self.n_observed_ = column_fill_values(
+                X, method == "partial_fit", previous
+            )
         self.fill_values_ = self._missing_fill(self.feature_means_)
         self.spec_ = spec
         settings = RunSettings.from_params(
@@ -292,7 +301,7 @@ class _BaseAutoencoder(
         check_fit_size(self, X)
         with unchanged_on_error(self):
             continue_training = self.warm_start and hasattr(self, "module_")
-            X = self._validate_input(X, reset=not continue_training)
+            X = self._training_input(X, reset=not continue_training)
             return self._train(
                 X, self.max_epochs, continue_training, validation=self.early_stopping
             )
@@ -328,7 +337,7 @@ class _BaseAutoencoder(
             )
         with unchanged_on_error(self):
             first_call = not hasattr(self, "module_")
-            X = self._validate_input(X, reset=first_call)
+            X = self._training_input(X, reset=first_call)
             return self._train(X, 1, continue_training=not first_call, method="partial_fit")
 
     # ------------------------------------------------------------ inference
@@ -352,6 +361,15 @@ class _BaseAutoencoder(
     def _fitted_module(self, dtype):
         """The trained module in eval mode, in the floating precision ``dtype``."""
         return fitted_module(self.module_, dtype)
+
+    def _training_input(self, X, reset):
+        """What ``fit`` trains on: a store larger than the memory budget as its
+        ``StoredRows`` (read block by block), anything else validated in memory."""
+        if streams(X):
+            if reset:
+                self.__dict__.pop("table_layout_", None)
+            return store_rows(self, X, reset)
+        return self._validate_input(X, reset)
 
     def _validate_input(self, X, reset):
         """The matrix the network sees for ``X``; on ``reset``, the table layout
@@ -390,6 +408,7 @@ class _BaseAutoencoder(
             return X, None
         return self._complete(self._validate_input(X, reset=False))
 
+    @lazy_on_dask
     def transform(self, X):
         """Encode ``X`` into the learned code.
 
@@ -405,6 +424,7 @@ class _BaseAutoencoder(
         """
         return self._infer(lambda module, batch: module.encode(batch), self._validated(X))
 
+    @lazy_on_dask
     def inverse_transform(self, X):
         """Decode codes back to the input space.
 
@@ -432,6 +452,7 @@ class _BaseAutoencoder(
             )
         return self._as_table(self._infer(lambda module, code: decode(module, code), X))
 
+    @lazy_on_dask
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass.
 

@@ -15,6 +15,8 @@ from torch.autograd import forward_ad
 from .._density.likelihood import CodeMoments, fit_latent_gaussian, prior_factor
 from .._nn.inference import decode, load_forward_mode, squared_error
 from .._training.data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
+from .._training.stored import StoredRows, sampled
+from .._utils.lazy import lazy_on_dask
 from .._utils.validation import check_count, seed_sequence
 from ..exceptions import DeadCodeUnitsWarning
 
@@ -274,7 +276,9 @@ class _ScoringMixin:
         """
         if X.shape[0] > _DENSITY_ROWS:  # bounded cost, whatever the data size
             rows = np.random.default_rng(seed).choice(X.shape[0], _DENSITY_ROWS, replace=False)
-            X = X[np.sort(rows)]
+            X = sampled(X, np.sort(rows))
+        elif isinstance(X, StoredRows):
+            X = X.read(0, len(X))
         X, observed = self._complete(X)
         # The module's own precision (float32 unless made double): this runs at the
         # end of every fit, and a float64 copy of the network took 8% of a fit.
@@ -428,6 +432,7 @@ class _ScoringMixin:
         maps = spec.conv_channels[0] * -(-height // 2) * -(-width // 2)
         return max(spec.n_features, maps)
 
+    @lazy_on_dask
     def score_samples(self, X, n_importance_samples=N_IMPORTANCE_SAMPLES):
         """Log-likelihood of each sample in nats, comparable with ``PCA.score_samples``.
 
@@ -473,6 +478,7 @@ class _ScoringMixin:
         """
         return float(np.mean(self.score_samples(X)))
 
+    @lazy_on_dask
     def reconstruction_error(self, X):
         """Squared reconstruction error of each sample, summed over features.
 

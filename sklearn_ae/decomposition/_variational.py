@@ -12,6 +12,7 @@ from .._nn.inference import decode
 from .._nn.variational import gaussian_kl, reparameterise
 from .._training.data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from .._training.engine import Penalty
+from .._training.stored import sampled
 from .._utils.validation import check_count, seed_sequence
 from ._base import _BaseAutoencoder
 from ._docs import Substitution
@@ -202,7 +203,7 @@ class VariationalAE(_BaseAutoencoder):
         """
         module = self.module_
         rows = np.random.default_rng(seed).permutation(X.shape[0])[:_DENSITY_ROWS]
-        X, observed = self._complete(X[np.sort(rows)])
+        X, observed = self._complete(sampled(X, np.sort(rows)))
         generator = torch.Generator().manual_seed(int(seed))
         with torch.no_grad():
             batch = to_tensor(X, self.device_)

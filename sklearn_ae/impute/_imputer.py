@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._nn.losses import LOSSES
 from .._training.run import one_convergence_warning
+from .._utils.lazy import lazy_on_dask
 from .._utils.validation import FLOAT_DTYPES, check_fit_size, seed_sequence, with_fix
 from ..decomposition._denoising import DenoisingAE
 from ._gaussian import MAX_FEATURES, fit_gaussian, gaussian_fill
@@ -502,6 +503,7 @@ None, default="from_dtype"
         result[~holes] = X[~holes]  # observed entries exactly as given
         return result
 
+    @lazy_on_dask
     def transform(self, X):
         """Fill the missing entries of ``X``; observed entries are returned unchanged.
 

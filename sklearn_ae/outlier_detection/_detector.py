@@ -13,6 +13,7 @@ from .._density.robust import gaussian_log_density, robust_gaussian, trimmed_mea
 from .._nn.inference import decode
 from .._nn.losses import LOSSES
 from .._training.run import one_convergence_warning
+from .._utils.lazy import lazy_on_dask
 from .._utils.validation import FLOAT_DTYPES, check_fit_size, seed_sequence, with_fix
 from ..decomposition._autoencoder import AutoencoderTransformer
 from ._persistence import save_detector
@@ -462,6 +463,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             total -= np.log(self.scale_).sum()
         return total
 
+    @lazy_on_dask
     def score_samples(self, X):
         """How normal each row is: higher is more normal.
 
@@ -486,6 +488,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             return self._table_scores(self._check_table(X))
         return self._scores(self._scaled(self._validate(X, reset=False)))
 
+    @lazy_on_dask
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
 
@@ -501,6 +504,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         """
         return self.score_samples(X) - self.offset_
 
+    @lazy_on_dask
     def predict(self, X):
         """+1 for inliers, -1 for outliers.
 
@@ -516,6 +520,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         """
         return np.where(self.decision_function(X) < 0, -1, 1)
 
+    @lazy_on_dask
     def feature_scores(self, X):
         """How much each feature contributes to each row's anomaly score.
 
