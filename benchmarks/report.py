@@ -591,6 +591,7 @@ SECTIONS = {
     "score": score,
     "scaling": tables_only("scaling"),
     "transform": tables_only("throughput"),
+    "out_of_core": tables_only("memory", "throughput", "dask"),
     "gpu": gpu,
 }
 

@@ -14,7 +14,7 @@ import numpy as np
 import sklearn
 import torch
 
-from .._utils.validation import check_missing, column_fill_values
+from .._utils.validation import check_missing, column_fill_values, seed_sequence
 
 # A buffer is a quarter of the budget: while the network trains on one, its
 # shuffled copy and the rows read for the next one fit in the rest.
@@ -40,7 +40,10 @@ def is_store(X):
 
 def streams(X):
     """Whether ``fit`` reads ``X`` block by block: a 2-D store whose float32 size
-    exceeds the memory budget (a smaller one is read at once, as an array)."""
+    exceeds the memory budget (a smaller one is read at once, as an array), or
+    the ``StoredRows`` a meta-estimator passes its networks."""
+    if isinstance(X, StoredRows):
+        return True
     if not is_store(X) or len(getattr(X, "shape", ())) != 2:
         return False
     return 4 * math.prod(X.shape) > memory_budget()
@@ -84,9 +87,10 @@ class StoredRows:
     read on demand as float32.
 
     ``X[a:b]`` is a tensor on ``device`` (what ``validation_metrics`` slices);
-    ``read(a, b)`` and ``take(rows)`` give numpy arrays. ``clip`` (low, high),
-    when set, bounds every value read. The scan (``scan``) sets ``means``,
-    ``counts``, ``low``, ``high`` and ``has_missing``.
+    ``read(a, b)`` and ``take(rows)`` give numpy arrays. ``affine`` (shift,
+    scale) and ``clip`` (low, high), when set, transform every value read.
+    The scan (``scan``) sets ``means``, ``counts``, ``low``, ``high`` and
+    ``has_missing``.
     """
 
     def __init__(self, source, spans=None, device="cpu"):
@@ -95,7 +99,7 @@ class StoredRows:
         spans = np.asarray([(0, source.shape[0])] if spans is None else spans, dtype=np.int64)
         self.spans = spans.reshape(-1, 2)
         self.offsets = np.concatenate([[0], np.cumsum(self.spans[:, 1] - self.spans[:, 0])])
-        self.clip = None
+        self.clip = self.affine = None
 
     @property
     def shape(self):
@@ -133,10 +137,28 @@ class StoredRows:
             first += 1
 
     def _finish(self, block):
+        """``block`` as float32, shifted and scaled (``affine``), then clipped."""
         block = np.asarray(block, dtype=np.float32)
+        if not block.flags.writeable:
+            block = block.copy()
+        if self.affine is not None:
+            shift, scale = self.affine
+            block -= shift
+            block /= scale
         if self.clip is not None:
             np.clip(block, *self.clip, out=block)
         return block
+
+    def scaled(self, shift, scale):
+        """These rows as ``(x - shift) / scale`` (``scale`` positive), their scanned
+        statistics mapped alike: what a meta-estimator's networks read."""
+        rows = self.subset([(0, len(self))])
+        shift = np.asarray(shift, np.float32)
+        scale = np.asarray(scale, np.float32)
+        rows.affine = (shift, scale)
+        rows.means = (self.means - shift) / scale
+        rows.low, rows.high = (self.low - shift) / scale, (self.high - shift) / scale
+        return rows
 
     def read_into(self, out, start, stop):
         """Write rows [start, stop) into ``out`` (float32, ``stop - start`` rows)."""
@@ -145,9 +167,7 @@ class StoredRows:
             piece = self.source[a:b]
             out[at : at + b - a] = piece.compute() if _is_dask(piece) else piece
             at += b - a
-        if self.clip is not None:
-            np.clip(out, *self.clip, out=out)
-        return out
+        return self._finish(out)
 
     def read(self, start, stop):
         """Rows [start, stop) of the subset, as a float32 array."""
@@ -334,6 +354,35 @@ def running_means(rows, previous=None):
 
 
 def store_rows(estimator, X, reset):
-    """The checked, scanned ``StoredRows`` of the store ``X`` that ``estimator`` fits."""
+    """The checked, scanned ``StoredRows`` of the store ``X`` that ``estimator`` fits
+    (a copy of ``X``'s own, scanned already, when it is ``StoredRows``)."""
     check_store(estimator, X, reset)
+    if isinstance(X, StoredRows):
+        return X.subset([(0, len(X))])
     return scan(StoredRows(X))
+
+
+def sample_rows(n_features):
+    """Rows of a store that a fit needing them in memory reads (the detector's
+    densities and offset, the imputer): what fits the memory budget in the
+    eight float64 copies such a fit makes."""
+    return max(1000, memory_budget() // (64 * n_features))
+
+
+def sample_and_rest(estimator, X, seed):
+    """``(rest, sample)`` of the store ``X``, checked for ``estimator`` and scanned:
+    ``sample_rows`` rows (at most a third) in randomly chosen blocks, in memory,
+    and the ``StoredRows`` of the others."""
+    check_store(estimator, X, reset=True)
+    rows = scan(StoredRows(X))
+    n_sample = min(sample_rows(X.shape[1]), len(rows) // 3)
+    rest, sample = split_blocks(rows, n_sample / len(rows), seed_sequence(seed))
+    return rest, sample.read(0, len(sample))
+
+
+def sample_of(rows, n_rows, seed):
+    """At most ``n_rows`` rows of ``rows`` drawn at random, sorted, in memory."""
+    if len(rows) <= n_rows:
+        return rows.read(0, len(rows))
+    picked = np.random.default_rng(seed_sequence(seed)).choice(len(rows), n_rows, replace=False)
+    return rows.take(np.sort(picked))

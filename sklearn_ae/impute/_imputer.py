@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._nn.losses import LOSSES
 from .._training.run import one_convergence_warning
+from .._training.stored import StoredRows, sample_and_rest, streams
 from .._utils.lazy import lazy_on_dask
 from .._utils.validation import FLOAT_DTYPES, check_fit_size, seed_sequence, with_fix
 from ..decomposition._denoising import DenoisingAE
@@ -335,12 +336,16 @@ None, default="from_dtype"
         """
         check_fit_size(self, X)
         self.__dict__.pop("modelled_features_", None)
+        store = None
+        if streams(X):  # the network reads the store; the rest, a sample of its rows
+            store, X = sample_and_rest(self, X, self.random_state)
         mask = table_mask(self, X)
         if mask is not None:  # a table with categorical columns
             return fit_table(self, X, mask)
         X, missing = self._validate(X, reset=True)
         observed = ~missing
-        self.kept_features_ = observed.any(axis=0) | self.keep_empty_features
+        # A store's scan refused columns without an observed value: all are kept.
+        self.kept_features_ = observed.any(axis=0) | self.keep_empty_features | (store is not None)
         if not self.kept_features_.all():
             names = getattr(self, "feature_names_in_", np.arange(X.shape[1]))
             warnings.warn(
@@ -353,7 +358,7 @@ None, default="from_dtype"
         X_kept = X[:, self.kept_features_]
         loss = self.loss if self.loss != "auto" else _automatic_loss(X_kept)
         mean, spread, scale, self.constant_features_ = _standardisation(X_kept)
-        fitted = self._fit_validated(X_kept, loss, mean, spread, scale)
+        fitted = self._fit_validated(X_kept, loss, mean, spread, scale, store)
         for name, value in fitted.items():
             setattr(self, name, value)
         self.indicator_ = (
@@ -361,7 +366,7 @@ None, default="from_dtype"
         )
         return self
 
-    def _fit_validated(self, X, loss, centre, spread, scale):
+    def _fit_validated(self, X, loss, centre, spread, scale, store=None):
         """The fitted network and Gaussian, and the weights of their fills.
 
         A fifth of the observed entries of a third of the rows (at least 100
@@ -376,20 +381,28 @@ None, default="from_dtype"
         with its mean). Both are kept as trained; when the fill does not beat
         the column means on the hidden entries (in units of each feature's
         spread), one warning says so.
+
+        Fitted on a store (``store``: its ``StoredRows`` without the rows of
+        ``X``, a sample of it in memory), the network trains on the store,
+        block by block, and never sees ``X``, whose entries are then held out
+        in every row; the rest is as above, on ``X``.
         """
         standardisation = centre, scale
         spread = np.where(spread > 0, spread, 1.0)
         fitted = {"observed_means_": centre, "gaussian_weight_": np.zeros(X.shape[1])}
         fitted["gaussian_mean_"] = fitted["gaussian_covariance_"] = None
         rng = np.random.default_rng(seed_sequence(self.random_state))
-        rows, hidden = draw_held_out(~np.isnan(X), rng)
+        rows, hidden = draw_held_out(~np.isnan(X), rng, every_row=store is not None)
         if len(X) < 20 or not hidden.any():
-            network = self._fit_network(X, loss, standardisation)
+            network = self._fit_network(X if store is None else store, loss, standardisation)
             return {**fitted, **network, "shrinkage_": np.ones(X.shape[1])}
         held_out = hidden[rows]
         seen = np.where(held_out, np.nan, X[rows])
         truth = np.where(held_out, X[rows] - centre, 0.0)
-        network = self._fit_network(X, loss, standardisation, hidden)
+        if store is None:
+            network = self._fit_network(X, loss, standardisation, hidden)
+        else:
+            network = self._fit_network(store, loss, standardisation)
         fitted.update(network)
         raw = np.where(held_out, self._network_fill(seen, network) - centre, 0.0)
         if X.shape[1] <= MAX_FEATURES:
@@ -429,6 +442,9 @@ None, default="from_dtype"
         if LOSSES[loss].domain is not None:  # e.g. a Bernoulli's [0, 1]: raw values
             mean = np.where(self.constant_features_, mean, 0.0)
             scale = np.ones_like(scale)
+        if isinstance(X, StoredRows):  # a store: standardised as it is read
+            autoencoder = self._fitted_autoencoder(X.scaled(mean, scale), X.shape[1], loss=loss)
+            return {"loss_": loss, "mean_": mean, "scale_": scale, "autoencoder_": autoencoder}
         Z = (X - mean) / scale
         if hidden is not None:
             Z[hidden] = np.nan

@@ -13,6 +13,7 @@ from .._density.robust import gaussian_log_density, robust_gaussian, trimmed_mea
 from .._nn.inference import decode
 from .._nn.losses import LOSSES
 from .._training.run import one_convergence_warning
+from .._training.stored import sample_of, sample_rows, store_rows, streams
 from .._utils.lazy import lazy_on_dask
 from .._utils.validation import FLOAT_DTYPES, check_fit_size, seed_sequence, with_fix
 from ..decomposition._autoencoder import AutoencoderTransformer
@@ -39,9 +40,15 @@ def auto_n_estimators(n_samples, n_features):
 def _minmax(X):
     """Each column's observed minimum and range (1 where it is constant)."""
     low = np.nanmin(np.where(np.isnan(X).all(0), 0.0, X), axis=0)
-    extent = np.nanmax(np.where(np.isnan(X).all(0), 0.0, X), axis=0) - low
-    rounding = 16 * np.finfo(X.dtype).eps * np.maximum(np.abs(low), np.abs(low + extent))
-    return low, np.where(extent <= np.maximum(rounding, np.finfo(X.dtype).tiny), 1.0, extent)
+    high = np.nanmax(np.where(np.isnan(X).all(0), 0.0, X), axis=0)
+    return _ranges(low, high, X.dtype)
+
+
+def _ranges(low, high, dtype):
+    """``(low, range)``, the range 1 where it is within rounding of 0 in ``dtype``."""
+    extent = high - low
+    rounding = 16 * np.finfo(dtype).eps * np.maximum(np.abs(low), np.abs(high))
+    return low, np.where(extent <= np.maximum(rounding, np.finfo(dtype).tiny), 1.0, extent)
 
 
 def _fit_densities(estimator, Z):
@@ -317,16 +324,28 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         mask = table_mask(self, X)
         if mask is not None:
             return self._fit_table(X, mask)
-        X = self._validate(X, reset=True)
+        stored = streams(X)
+        X = store_rows(self, X, reset=True) if stored else self._validate(X, reset=True)
         template = self.estimator
         if template is None:
             template = default_estimator(*X.shape)
-        if self._scales(template):
-            self.mean_, self.scale_ = _minmax(X)
-        else:
+        if not self._scales(template):
             self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
-        Z = self._scaled(X)
-        densities = self._fit_estimators(template, Z, _fit_densities)
+        elif stored:
+            self.mean_, self.scale_ = _ranges(X.low, X.high, np.float32)
+        else:
+            self.mean_, self.scale_ = _minmax(X)
+        if stored:
+            # The networks read the whole store, block by block; the densities and
+            # the offset come from a sample that fits the memory budget.
+            rows = X.scaled(self.mean_, self.scale_)
+            sample = sample_of(rows, sample_rows(X.shape[1]), self.random_state)
+            self._fit_estimators(template, rows, None)
+            Z = sample.astype(np.float64)
+            densities = [_fit_densities(estimator, Z) for estimator in self.estimators_]
+        else:
+            Z = self._scaled(X)
+            densities = self._fit_estimators(template, Z, _fit_densities)
         self.noise_variances_ = np.array([d[0] for d in densities])
         self.code_means_ = np.array([d[1] for d in densities])
         self.code_covariances_ = np.array([d[2] for d in densities])
@@ -366,7 +385,8 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
                     estimator.set_params(random_state=int(seed))
                 estimator.fit(X)
                 self.estimators_.append(estimator)
-                densities.append(fit_densities(estimator, X))
+                if fit_densities is not None:
+                    densities.append(fit_densities(estimator, X))
         self.estimator_ = self.estimators_[0]
         return densities
 
