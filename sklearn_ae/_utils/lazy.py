@@ -17,26 +17,35 @@ def is_dask_array(X):
     return kind.__module__.split(".")[0] == "dask" and kind.__name__ == "Array"
 
 
+def is_dask_frame(X):
+    kind = type(X)
+    return kind.__module__.split(".")[0] in ("dask", "dask_expr") and kind.__name__ == "DataFrame"
+
+
 def _apply(block, model, method):
     return getattr(model, method)(block)
 
 
 def lazy_on_dask(method):
-    """Decorate an inference method ``method(self, X)`` so that a 2-D Dask ``X``
-    gives a Dask array of its results, one block per row block of ``X``."""
+    """Decorate an inference method ``method(self, X)`` so that a 2-D Dask array
+    ``X`` gives a Dask array of its results, one block per row block of ``X``,
+    and a Dask DataFrame one result per partition (``partitionwise``)."""
 
     @functools.wraps(method)
     def wrapper(self, X, *args, **kwargs):
-        if not is_dask_array(X) or args or kwargs:
+        if args or kwargs:
             return method(self, X, *args, **kwargs)
-        return blockwise(self, method.__name__, X)
+        if is_dask_array(X):
+            return blockwise(self, method.__name__, X)
+        if is_dask_frame(X):
+            return partitionwise(self, method.__name__, X)
+        return method(self, X)
 
     return wrapper
 
 
 def blockwise(estimator, name, X):
     """``estimator.name`` over the row blocks of the Dask array ``X``, lazily."""
-    import dask
     import dask.array as da
 
     if X.ndim != 2:
@@ -53,8 +62,25 @@ def blockwise(estimator, name, X):
     # Two rows of zeros through the method give the result's dtype and width
     # (and its errors: unfitted, wrong width) before any block is computed.
     probe = np.asarray(getattr(estimator, name)(np.zeros((2, X.shape[1]), dtype)))
-    model = dask.delayed(estimator, name=f"{type(estimator).__name__}-{uuid.uuid4().hex}")
+    model = _model_key(estimator)
     meta = np.empty((0,) * probe.ndim, probe.dtype)  # dask need not call the method on it
     if probe.ndim == 1:
         return da.map_blocks(_apply, X, model, name, meta=meta, drop_axis=1, chunks=(X.chunks[0],))
     return da.map_blocks(_apply, X, model, name, meta=meta, chunks=(X.chunks[0], (probe.shape[1],)))
+
+
+def _model_key(estimator):
+    import dask
+
+    return dask.delayed(estimator, name=f"{type(estimator).__name__}-{uuid.uuid4().hex}")
+
+
+def partitionwise(estimator, name, X):
+    """``estimator.name`` over the partitions of the Dask DataFrame ``X``, lazily: a
+    Dask DataFrame where the method returns one (a mixed table's reconstruction),
+    else a Dask array (rows per block unknown until computed, as Dask gives them)."""
+    # The first two rows through the method give the result's kind, columns and
+    # dtypes (and its errors) before any partition is computed.
+    probe = getattr(estimator, name)(X.head(2, npartitions=-1))
+    meta = probe.iloc[:0] if hasattr(probe, "iloc") else np.empty((0,) * probe.ndim, probe.dtype)
+    return X.map_partitions(_apply, _model_key(estimator), name, meta=meta)

@@ -220,3 +220,22 @@ def test_the_imputer_trains_on_the_store_and_weighs_its_fills_on_a_sample(stored
     error = np.sqrt(np.mean((filled[holes] - X[holes]) ** 2))
     means = np.sqrt(np.mean((np.nanmean(np.where(holes, np.nan, X), 0) - X)[holes] ** 2))
     assert error < 0.9 * means
+
+
+def test_inference_on_a_dask_dataframe_of_a_mixed_table():
+    dd = pytest.importorskip("dask.dataframe")
+    from sklearn_ae.datasets import load_penguins
+
+    table = load_penguins()
+    model = AutoencoderTransformer(2, max_epochs=3, random_state=0).fit(table)
+    frame = dd.from_pandas(table, npartitions=3)
+    codes = model.transform(frame)
+    np.testing.assert_allclose(codes.compute(), model.transform(table), rtol=1e-6)
+    rebuilt = model.reconstruct(frame)
+    assert isinstance(rebuilt, dd.DataFrame)
+    expected = model.reconstruct(table)
+    assert rebuilt.compute().reset_index(drop=True).equals(expected.reset_index(drop=True))
+    detector = AutoencoderOutlierDetector(n_estimators=2, random_state=0).fit(table)
+    np.testing.assert_allclose(
+        detector.score_samples(frame).compute(), detector.score_samples(table)
+    )
