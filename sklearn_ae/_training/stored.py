@@ -5,7 +5,8 @@ memory map (``np.load(path, mmap_mode="r")``), a zarr array, an HDF5 dataset
 (h5py) or a Dask array. One whose float32 size exceeds the memory budget
 (scikit-learn's ``working_memory``, 1024 MiB unless set) is never loaded
 whole: ``fit`` scans it once for the column means and ranges, then trains on
-buffers of randomly chosen contiguous blocks, shuffled within the buffer.
+buffers of randomly chosen contiguous blocks, shuffled within the buffer. The
+reader holds a buffer and its shuffled copy (a quarter of the budget).
 """
 
 import math
@@ -16,9 +17,10 @@ import torch
 
 from .._utils.validation import check_missing, column_fill_values, seed_sequence
 
-# A buffer is a quarter of the budget: while the network trains on one, its
-# shuffled copy and the rows read for the next one fit in the rest.
-_BUFFER_SHARE = 4
+# A buffer is an eighth of the budget: the network trains on its shuffled
+# copy, and the scan's temporaries (a few copies of half a buffer) fit too;
+# the rest is left to the model, the batches and whatever else the process holds.
+_BUFFER_SHARE = 8
 # Blocks per buffer: the rows of one buffer come from this many random places.
 _BLOCKS_PER_BUFFER = 64
 
@@ -217,7 +219,7 @@ def scan(rows, previous=None):
     low = np.full(n_features, np.inf)
     high = np.full(n_features, -np.inf)
     has_missing = False
-    step = buffer_rows(n_features)
+    step = max(1, buffer_rows(n_features) // 2)  # with its masks and copies, about a buffer
     for start in range(0, len(rows), step):
         block = rows.read(start, start + step)
         if np.isinf(block).any():
@@ -277,7 +279,7 @@ class BlockLoader:
     """Shuffled training batches from ``StoredRows`` (skorch's ``iterator_train``).
 
     An epoch visits the rows' contiguous blocks in a random order; the blocks of
-    one buffer (a quarter of the memory budget, from ``_BLOCKS_PER_BUFFER``
+    one buffer (an eighth of the memory budget, from ``_BLOCKS_PER_BUFFER``
     places in the data) are read, their rows shuffled together, and cut into
     batches. Rows left over at a buffer's end open the next one, so every batch
     but the epoch's last is full. Without ``shuffle``, rows come in order.

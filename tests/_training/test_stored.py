@@ -49,7 +49,7 @@ def test_a_store_above_the_budget_streams_and_an_array_never_does(stored, diabet
 def test_every_row_once_an_epoch_shuffled_in_full_batches(diabetes):
     rows = StoredRows(diabetes)
     loader = BlockLoader(TensorData(rows), 32, shuffle=True, generator=torch.Generator())
-    assert buffer_rows(diabetes.shape[1]) * 4 * diabetes.shape[1] * 4 <= BUDGET_MIB * 2**20
+    assert buffer_rows(diabetes.shape[1]) * 4 * diabetes.shape[1] * 8 <= BUDGET_MIB * 2**20
     for _ in range(2):
         batches = [batch for batch, _ in loader]
         assert [len(b) for b in batches[:-1]] == [32] * (len(batches) - 1)
