@@ -15,6 +15,7 @@ from .decomposition import (
 from .impute import AutoencoderImputer
 from .neighbors import HammingIndex, hamming_neighbors, hamming_radius_neighbors
 from .outlier_detection import AutoencoderOutlierDetector
+from .semi_supervised import AutoencoderClassifier, AutoencoderRegressor
 
 
 def load(path, device=None):
@@ -45,6 +46,8 @@ def load(path, device=None):
 
 __all__ = [
     "AdversarialAE",
+    "AutoencoderClassifier",
+    "AutoencoderRegressor",
     "AutoencoderImputer",
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
