@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).parents[1] / "sklearn_ae"
 # layer's modules and the layers below.
 LAYERS = [
     {"__init__", "__main__", "_demo", "metrics", "onnx", "_registry"},
-    {"impute", "outlier_detection"},
+    {"impute", "outlier_detection", "semi_supervised"},
     {"decomposition", "neighbors"},
     {"_io"},
     {"_training"},

@@ -21,9 +21,10 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from .._training.fine_tune import fine_tune
 from .._utils.validation import check_fit_size, generator, seed_sequence
 from ..decomposition import AutoencoderTransformer
-from ._network import FineTuned, as_float32, feature_layers, features, fine_tune
+from ._network import FineTuned, as_float32, feature_layers, features
 
 # Fewer labelled rows than this train without a validation split.
 MIN_LABELS_TO_VALIDATE = 10

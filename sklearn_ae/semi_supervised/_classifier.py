@@ -7,9 +7,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._training.fine_tune import masked_cross_entropy
 from .._utils.lazy import lazy_on_dask
 from ._base import _BaseFineTuned
-from ._network import masked_cross_entropy
 
 UNLABELED = -1
 

@@ -5,9 +5,9 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._training.fine_tune import masked_squared_error
 from .._utils.lazy import lazy_on_dask
 from ._base import _BaseFineTuned
-from ._network import masked_squared_error
 
 
 class AutoencoderRegressor(RegressorMixin, _BaseFineTuned):
