@@ -20,6 +20,8 @@ from .impute import AutoencoderImputer
 from .impute._persistence import load_imputer
 from .outlier_detection import AutoencoderOutlierDetector
 from .outlier_detection._persistence import load_detector
+from .semi_supervised import AutoencoderClassifier, AutoencoderRegressor
+from .semi_supervised._persistence import load_fine_tuned
 
 AUTOENCODERS = (
     AdversarialAE,
@@ -34,6 +36,8 @@ LOADERS = {
     **dict.fromkeys(AUTOENCODERS, load_autoencoder),
     AutoencoderImputer: load_imputer,
     AutoencoderOutlierDetector: load_detector,
+    AutoencoderClassifier: load_fine_tuned,
+    AutoencoderRegressor: load_fine_tuned,
 }
 ESTIMATORS = {cls.__name__: cls for cls in LOADERS}
 

@@ -35,6 +35,8 @@ def test_benchmark_smoke_run(script, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     if script.stem == "bench_mixed":  # mixed tables: the bundled penguins in smoke mode
         assert "the bundled penguins only" in result.stdout
+    elif script.stem == "bench_out_of_core":  # data it writes itself
+        assert "synthetic table" in result.stdout
     elif "bench_defaults" not in script.name:  # stated on digits, MNIST plays no part
         assert "falling back to digits" in result.stdout
     name = script.stem.removeprefix("bench_")

@@ -25,6 +25,7 @@ from .._training.fine_tune import fine_tune
 from .._utils.validation import check_fit_size, generator, seed_sequence
 from ..decomposition import AutoencoderTransformer
 from ._network import FineTuned, as_float32, feature_layers, features
+from ._persistence import save_fine_tuned
 
 # Fewer labelled rows than this train without a validation split.
 MIN_LABELS_TO_VALIDATE = 10
@@ -216,6 +217,29 @@ class _BaseFineTuned(BaseEstimator):
         head_input = self.head_input_
         hidden = autoencoder._infer(lambda module, batch: features(module, batch, head_input), Z)
         return hidden.astype(np.float64) @ self.head_coef_.T + self.head_intercept_
+
+    def save(self, path):
+        """Save the fitted model to a directory that loads without running code.
+
+        Writes ``estimator.json`` (parameters and fitted values),
+        ``weights.safetensors`` (the output layer) and the fine-tuned
+        autoencoder in ``autoencoder/``; load it with :func:`sklearn_ae.load`,
+        which validates every value. A given ``autoencoder`` parameter comes
+        back as a copy of the fine-tuned ``autoencoder_``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Directory to write (created if needed).
+
+        Returns
+        -------
+        self : object
+            The model, unchanged.
+        """
+        check_is_fitted(self)
+        save_fine_tuned(self, path)
+        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

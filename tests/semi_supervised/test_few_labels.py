@@ -168,3 +168,29 @@ def test_the_regressor_learns_from_few_targets():
     assert abs(reg.target_mean_ - y[:150].mean()) < 1e-9
     with pytest.raises(ValueError, match="needs at least 2 to fine-tune on"):
         AutoencoderRegressor().fit(X, np.full(len(y), np.nan))
+
+
+def test_save_and_load_give_the_same_predictions(digits_few, pretrained, tmp_path):
+    import json
+
+    from sklearn_ae import load
+
+    X, y_few = digits_few[:2]
+    clf = AutoencoderClassifier(
+        pretrained, prefit=True, head_input="hidden", max_epochs=3, random_state=0
+    ).fit(X, y_few)
+    clf.save(tmp_path / "clf")
+    loaded = load(tmp_path / "clf")
+    np.testing.assert_array_equal(loaded.predict_proba(X[:50]), clf.predict_proba(X[:50]))
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    assert loaded.get_params()["prefit"] and loaded.head_input_ == "hidden"
+    reg = AutoencoderRegressor(pretrained, prefit=True, max_epochs=3).fit(
+        X, np.where(y_few == -1, np.nan, y_few)
+    )
+    reg.save(tmp_path / "reg")
+    np.testing.assert_array_equal(load(tmp_path / "reg").predict(X[:20]), reg.predict(X[:20]))
+    document = json.loads((tmp_path / "clf" / "estimator.json").read_text())
+    document["fitted"]["classes_"] = [0, 0]
+    (tmp_path / "clf" / "estimator.json").write_text(json.dumps(document))
+    with pytest.raises(ValueError, match="classes_ must be distinct"):
+        load(tmp_path / "clf")
