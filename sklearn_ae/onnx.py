@@ -6,15 +6,24 @@ that onnxruntime runs without Python or PyTorch: the autoencoders'
 ``transform``, the imputer's ``transform``, and the outlier detector's
 ``predict`` and ``decision_function`` (outputs ``label`` and ``scores``, as
 skl2onnx gives scikit-learn's detectors; ``score_samples`` is ``scores +
-offset_``). Needs ``pip install skl2onnx onnxruntime`` (the ``[onnx]``
+offset_``), and the few-labels classifier's ``predict`` and
+``predict_proba`` (``label`` and ``probabilities``; integer classes) and
+regressor's ``predict``. Needs ``pip install skl2onnx onnxruntime`` (the ``[onnx]``
 extra).
 """
 
 from ._io.onnx import converter, imputer_converter, imputer_shape_calculator, shape_calculator
 from ._io.onnx_detector import detector_converter, detector_shape_calculator
+from ._io.onnx_few_labels import (
+    classifier_converter,
+    classifier_shape_calculator,
+    regressor_converter,
+    regressor_shape_calculator,
+)
 from ._registry import AUTOENCODERS
 from .impute import AutoencoderImputer
 from .outlier_detection import AutoencoderOutlierDetector
+from .semi_supervised import AutoencoderClassifier, AutoencoderRegressor
 
 __all__ = ["register_converters"]
 
@@ -56,5 +65,20 @@ def register_converters():
         "SklearnAEAutoencoderOutlierDetector",
         detector_shape_calculator,
         detector_converter,
+        overwrite=True,
+    )
+    update_registered_converter(
+        AutoencoderClassifier,
+        "SklearnAEAutoencoderClassifier",
+        classifier_shape_calculator,
+        classifier_converter,
+        options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+        overwrite=True,
+    )
+    update_registered_converter(
+        AutoencoderRegressor,
+        "SklearnAEAutoencoderRegressor",
+        regressor_shape_calculator,
+        regressor_converter,
         overwrite=True,
     )

@@ -194,3 +194,27 @@ def test_save_and_load_give_the_same_predictions(digits_few, pretrained, tmp_pat
     (tmp_path / "clf" / "estimator.json").write_text(json.dumps(document))
     with pytest.raises(ValueError, match="classes_ must be distinct"):
         load(tmp_path / "clf")
+
+
+def test_onnx_and_skops_give_the_same_probabilities(digits_few, pretrained):
+    ort = pytest.importorskip("onnxruntime")
+    skl2onnx = pytest.importorskip("skl2onnx")
+    sio = pytest.importorskip("skops.io")
+    from sklearn_ae.onnx import register_converters
+
+    X, y_few = digits_few[:2]
+    X = X.copy()
+    X[0, 3] = np.nan  # completed in the graph as in Python
+    clf = AutoencoderClassifier(pretrained, prefit=True, max_epochs=3, random_state=0)
+    clf.fit(X, y_few)
+    register_converters()
+    onnx_model = skl2onnx.to_onnx(clf, X[:1], options={"zipmap": False})
+    session = ort.InferenceSession(onnx_model.SerializeToString())
+    label, proba = session.run(None, {session.get_inputs()[0].name: X[:200]})
+    np.testing.assert_allclose(proba, clf.predict_proba(X[:200]), atol=1e-5)
+    np.testing.assert_array_equal(label, clf.predict(X[:200]))
+    payload = sio.dumps(clf)
+    untrusted = sio.get_untrusted_types(data=payload)
+    assert untrusted and all(t.startswith("sklearn_ae.") for t in untrusted), untrusted
+    loaded = sio.loads(payload, trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X[:50]), clf.predict_proba(X[:50]))
