@@ -2,25 +2,31 @@
 contenders of scikit-learn, side by side.
 
 MNIST (8,000 pool / 2,000 held out) with 100 and 1,000 labels (balanced: a
-tenth of them per digit; label draws 0-4), and scikit-learn's digits and
-breast_cancer (75/25 split, 5 % of the pool labelled, at least one per class;
-draws 0-4). Rows without a label carry -1. The autoencoder
-(``AutoencoderTransformer(32)``, 784-128-32 on MNIST) is pretrained once per
+tenth of them per digit; label draws 0-4), and six tables: scikit-learn's
+digits and breast_cancer and the four mixed tables of ``../shared/data/mixed``
+(penguins: species, Chile: vote, Aids2: status, diamonds: cut; complete rows,
+diamonds 5,000 of them; the autoencoder reads the DataFrame as it is, the
+other contenders its standardised numbers and one-hot categories), each 75/25
+(stratified), 5 % of the pool labelled (at least one per class), draws 0-4.
+Rows without a label carry -1. The autoencoder (``AutoencoderTransformer``
+with a code of ``min(32, n_features // 2)``: 784-128-32 on MNIST; on a
+mixed table it reads the DataFrame's columns) is pretrained once per
 dataset on the pool, without labels, and reused with ``prefit=True``; its CPU
 time is reported on its own. Contenders: the same network (MLPClassifier with
 the encoder's layers) on the labelled rows only, LogisticRegression and
-HistGradientBoostingClassifier on the labelled rows, PCA (50 components, or
-fewer on small tables, fitted on the whole pool) + LogisticRegression, LabelSpreading (10-nearest-
-neighbour graph) and SelfTrainingClassifier around LogisticRegression and
+HistGradientBoostingClassifier on the labelled rows, PCA (fitted on the whole
+pool; 50 components, or half the columns when fewer) + LogisticRegression,
+LabelSpreading (10-nearest-neighbour graph) and SelfTrainingClassifier around LogisticRegression and
 HistGradientBoostingClassifier (the latter on the tables only: on MNIST one
 draw took minutes). Held-out error rate (images) and balanced accuracy
 (tables), mean over draws, and CPU seconds per fit, one thread.
 
-    python benchmarks/bench_few_labels.py --mnist ../shared/data
+    python benchmarks/bench_few_labels.py --mnist ../shared/data --data ../shared/data/mixed
 """
 
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from _common import Record, base_parser, load_data, pin_threads
@@ -32,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
 from sklearn_ae import AutoencoderClassifier, AutoencoderTransformer
@@ -41,23 +47,27 @@ OURS = "AutoencoderClassifier (pretrained, fine-tuned)"
 
 
 def _on_labelled(make):
-    def fit_predict(X, y_few, X_test):
-        labelled = y_few != -1
+    def fit_predict(data, y_few):
+        (X, X_test), labelled = data["numeric"], y_few != -1
         return make().fit(X[labelled], y_few[labelled]).predict(X_test)
 
     return fit_predict
 
 
 def _on_all(make):
-    return lambda X, y_few, X_test: make().fit(X, y_few).predict(X_test)
+    def fit_predict(data, y_few):
+        X, X_test = data["numeric"]
+        return make().fit(X, y_few).predict(X_test)
+
+    return fit_predict
 
 
 def pca_then_logistic(n_components):
     """PCA fitted on every row of the pool (no labels needed), a logistic
     regression on the labelled rows' components."""
 
-    def fit_predict(X, y_few, X_test):
-        labelled = y_few != -1
+    def fit_predict(data, y_few):
+        (X, X_test), labelled = data["numeric"], y_few != -1
         pca = PCA(n_components, random_state=0).fit(X)
         model = LogisticRegression(max_iter=2000).fit(pca.transform(X[labelled]), y_few[labelled])
         return model.predict(pca.transform(X_test))
@@ -66,7 +76,8 @@ def pca_then_logistic(n_components):
 
 
 def contenders(pretrained, n_components, with_hgb_self_training):
-    def ours(X, y_few, X_test):
+    def ours(data, y_few):
+        X, X_test = data["raw"]  # a mixed table as it is
         clf = AutoencoderClassifier(pretrained, prefit=True, random_state=0)
         return clf.fit(X, y_few).predict(X_test)
 
@@ -79,7 +90,7 @@ def contenders(pretrained, n_components, with_hgb_self_training):
         "HistGradientBoosting": _on_labelled(
             lambda: HistGradientBoostingClassifier(random_state=0)
         ),
-        f"PCA({n_components}) + LogisticRegression": pca_then_logistic(n_components),
+        "PCA + LogisticRegression": pca_then_logistic(n_components),
         "LabelSpreading (10 neighbours)": _on_all(
             lambda: LabelSpreading(kernel="knn", n_neighbors=10, max_iter=100)
         ),
@@ -117,11 +128,15 @@ def draw_labels(y, n_labels, seed, balanced):
     return y_few
 
 
-def run_dataset(name, X, y, X_test, y_test, label_counts, draws, metric, balanced, hgb_st):
+def run_dataset(name, data, y, y_test, label_counts, draws, metric, balanced, hgb_st):
+    """``data``: ``raw`` (pool, test) for the autoencoder (arrays, or a mixed table's
+    DataFrames) and ``numeric`` (pool, test) matrices for the other contenders."""
+    X = data["raw"][0]
     start = time.process_time()
-    pretrained = AutoencoderTransformer(32, random_state=0).fit(X)
+    code = max(2, min(32, X.shape[1] // 2))
+    pretrained = AutoencoderTransformer(code, random_state=0).fit(X)
     pretrain_seconds = time.process_time() - start
-    n_components = min(50, X.shape[1] // 2)
+    n_components = min(50, data["numeric"][0].shape[1] // 2)
     models = contenders(pretrained, n_components, hgb_st)
     rows = []
     for n_labels in label_counts:
@@ -131,7 +146,7 @@ def run_dataset(name, X, y, X_test, y_test, label_counts, draws, metric, balance
             y_few = draw_labels(y, n_labels, draw, balanced)
             for model, fit_predict in models.items():  # interleaved, draw by draw
                 start = time.process_time()
-                predicted = fit_predict(X, y_few, X_test)
+                predicted = fit_predict(data, y_few)
                 seconds[model].append(time.process_time() - start)
                 scores[model].append(metric(y_test, predicted))
         for model in models:
@@ -152,48 +167,101 @@ def error_rate(y_true, y_pred):
     return float(np.mean(y_true != y_pred))
 
 
+# The mixed tables of ../shared/data/mixed and the column each is classified by.
+MIXED_TARGETS = {"penguins": "species", "Chile": "vote", "Aids2": "status", "diamonds": "cut"}
+
+
+def bundled_tables():
+    """(name, features, target) of scikit-learn's digits and breast_cancer."""
+    digits, cancer = load_digits(return_X_y=True), load_breast_cancer(return_X_y=True)
+    yield "digits", digits[0] / 16.0, digits[1]
+    yield "breast_cancer", StandardScaler().fit_transform(cancer[0]), cancer[1]
+
+
+def mixed_tables(folder, smoke):
+    """(name, DataFrame of features, target) of the shared mixed tables (complete
+    rows; diamonds: 5,000 of them, as the data README's protocols), or the
+    bundled penguins without ``--data`` or in a smoke run."""
+    import pandas as pd
+
+    from sklearn_ae.datasets import load_penguins
+
+    if smoke or folder is None:
+        print("mixed tables not given (--data): the bundled penguins only.")
+        sources = {"penguins": load_penguins()}
+    else:
+        sources = {name: pd.read_csv(Path(folder) / f"{name}.csv") for name in MIXED_TARGETS}
+    for name, frame in sources.items():
+        frame = frame.dropna().reset_index(drop=True)
+        if name == "diamonds":
+            frame = frame.sample(5000, random_state=0).reset_index(drop=True)
+        for column in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[column]):
+                frame[column] = frame[column].astype(str).astype("category")
+        target = frame.pop(MIXED_TARGETS[name]).astype(str).to_numpy()
+        yield name, frame, target
+
+
+def numeric_encoding(X_pool):
+    """Standardised numbers and one-hot categories, fitted on the pool (no labels):
+    what the contenders that read numbers see of a mixed table."""
+    from sklearn.compose import make_column_selector, make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    return make_column_transformer(
+        (StandardScaler(), make_column_selector(dtype_include="number")),
+        (
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+            make_column_selector(dtype_exclude="number"),
+        ),
+    ).fit(X_pool)
+
+
+def table_split(features, target):
+    """``data`` (raw and numeric pool/test pairs), pool and test targets: 75/25,
+    stratified; the targets as integers (-1 then marks the rows without a label)."""
+    target = LabelEncoder().fit_transform(target)
+    X_pool, X_test, y_pool, y_test = train_test_split(
+        features, target, test_size=0.25, random_state=0, stratify=target
+    )
+    if hasattr(X_pool, "columns"):
+        encoding = numeric_encoding(X_pool)
+        numeric = tuple(encoding.transform(X).astype(np.float32) for X in (X_pool, X_test))
+        raw = (X_pool.reset_index(drop=True), X_test.reset_index(drop=True))
+    else:
+        raw = numeric = (X_pool.astype(np.float32), X_test.astype(np.float32))
+    return {"raw": raw, "numeric": numeric}, y_pool, y_test
+
+
 def main(argv=None):
     parser = base_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--draws", type=int, default=5)
+    parser.add_argument("--data", help="folder of the mixed tables (../shared/data/mixed)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.filterwarnings("ignore", message="invalid value encountered in divide")
     draws = range(1 if args.smoke else args.draws)
     X, X_test, y, y_test, data = load_data(args.mnist, smoke=args.smoke)
     mnist = "MNIST" in data
-    record = Record("few_labels", args, f"{data}; digits and breast_cancer")
+    image_name = data.split(" (")[0]
+    record = Record("few_labels", args, f"{data}; six tables (5 % labels)")
     images, tables, pretraining = [], [], []
     with pin_threads(args.threads):
         counts = (100, 1000) if mnist else (20, 100) if args.smoke else (50, 200)
+        split = {"raw": (X, X_test), "numeric": (X, X_test)}
         rows, seconds = run_dataset(
-            data.split(" (")[0],
-            X,
-            y,
-            X_test,
-            y_test,
-            counts,
-            draws,
-            error_rate,
-            True,
-            not (mnist or args.smoke),
+            image_name, split, y, y_test, counts, draws, error_rate, True, not (mnist or args.smoke)
         )
         images += rows
-        pretraining.append((data.split(" (")[0], seconds))
-        for table, loader in (("digits", load_digits), ("breast_cancer", load_breast_cancer)):
-            features, target = loader(return_X_y=True)
-            if table == "breast_cancer":
-                features = StandardScaler().fit_transform(features)
-            else:
-                features = features / 16.0
-            X_pool, X_held, y_pool, y_held = train_test_split(
-                features.astype(np.float32), target, test_size=0.25, random_state=0, stratify=target
-            )
-            n_labels = max(len(np.unique(target)), round(0.05 * len(X_pool)))
+        pretraining.append((image_name, seconds))
+        every_table = [*bundled_tables(), *mixed_tables(args.data, args.smoke)]
+        for table, features, target in every_table:
+            split, y_pool, y_held = table_split(features, target)
+            n_labels = max(len(np.unique(target)), round(0.05 * len(y_pool)))
             rows, seconds = run_dataset(
                 table,
-                X_pool,
+                split,
                 y_pool,
-                X_held,
                 y_held,
                 (n_labels,),
                 draws,
@@ -203,26 +271,30 @@ def main(argv=None):
             )
             tables += rows
             pretraining.append((table, seconds))
-    columns = [
-        ("data", "{}"),
-        ("labels", "{:,}"),
-        ("model", "{}"),
-        ("mean", "{:.1f}"),
-        ("std", "{:.1f}"),
-        ("CPU s per fit", "{:.1f}"),
-    ]
+    means = {}
+    for row in tables:
+        means.setdefault(row[2], []).append(row[3])
+    mean_rows = [(model, float(np.mean(values)), len(values)) for model, values in means.items()]
+    columns = [("data", "{}"), ("labels", "{:,}"), ("model", "{}")]
+    timing = [("std %", "{:.1f}"), ("CPU s per fit", "{:.1f}")]
     record.table(
         "images",
         f"Held-out error rate (%), {len(draws)} balanced label draws; the autoencoder "
         "pretrained once on the pool (below), not counted in its fit",
-        [(h.replace("mean", "error %").replace("std", "std %"), f) for h, f in columns],
+        [*columns, ("error %", "{:.1f}"), *timing],
         images,
     )
     record.table(
         "tables",
         f"Held-out balanced accuracy (%), 5 % of the pool labelled, {len(draws)} draws",
-        [(h.replace("mean", "balanced accuracy %").replace("std", "std %"), f) for h, f in columns],
+        [*columns, ("balanced accuracy %", "{:.1f}"), *timing],
         tables,
+    )
+    record.table(
+        "table_means",
+        "Mean balanced accuracy (%) across the tables",
+        [("model", "{}"), ("mean balanced accuracy %", "{:.1f}"), ("tables", "{}")],
+        mean_rows,
     )
     record.table(
         "pretraining",

@@ -592,7 +592,7 @@ SECTIONS = {
     "scaling": tables_only("scaling"),
     "transform": tables_only("throughput"),
     "out_of_core": tables_only("memory", "throughput", "dask"),
-    "few_labels": tables_only("images", "tables", "pretraining"),
+    "few_labels": tables_only("images", "tables", "table_means", "pretraining"),
     "gpu": gpu,
 }
 
