@@ -193,9 +193,6 @@ class StoredRows:
         start, stop, _ = index.indices(len(self))
         return torch.from_numpy(self.read(start, stop)).to(self.device)
 
-    def block_starts(self, block_rows):
-        return range(0, len(self), block_rows)
-
     def extremes(self):
         """The scanned per-column minimum and maximum as a (2, n_features) array."""
         return np.vstack([self.low, self.high])
