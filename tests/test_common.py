@@ -38,8 +38,12 @@ ESTIMATORS = [
     _fast(AdversarialAE, encoder="gaussian", prior="circle"),
 ]
 FEW_LABELS = [
-    AutoencoderClassifier(_fast(AutoencoderTransformer, n_components=2), random_state=0),
-    AutoencoderRegressor(_fast(AutoencoderTransformer, n_components=2), random_state=0),
+    AutoencoderClassifier(
+        _fast(AutoencoderTransformer, n_components=2), max_epochs=30, random_state=0
+    ),
+    AutoencoderRegressor(
+        _fast(AutoencoderTransformer, n_components=2), max_epochs=30, random_state=0
+    ),
 ]
 
 
