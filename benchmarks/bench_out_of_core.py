@@ -273,7 +273,7 @@ def dask_scoring(record, n_rows, chunk, threads, processes=True):
             ("rows", "{:,}"),
             ("rows / s", "{:,.0f}"),
             ("largest worker memory (GiB)", "{:.2f}"),
-            ("max |lazy - in memory|", "{:.1e}"),
+            ("max abs(lazy - in memory)", "{:.1e}"),
         ],
         rows,
     )

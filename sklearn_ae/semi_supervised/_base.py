@@ -16,7 +16,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import check_array
+from sklearn.utils import check_array, metadata_routing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -35,6 +35,9 @@ class _BaseFineTuned(BaseEstimator):
     """Base class of ``AutoencoderClassifier`` and ``AutoencoderRegressor``; not for
     direct use. Subclasses define ``_targets(y)``, ``_n_outputs()``,
     ``_supervised`` and ``_stratify(targets)``."""
+
+    # ``score`` takes sample_weight as scikit-learn's mixins do; nothing routes it.
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
 
     _parameter_constraints = {
         "autoencoder": [HasMethods(["fit", "transform", "encoder_module"]), None],

@@ -85,7 +85,7 @@ class AutoencoderRegressor(RegressorMixin, _BaseFineTuned):
         Validation loss per epoch (None without early stopping).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during fit, when ``X`` has string column names.
 
     Examples
