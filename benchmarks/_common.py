@@ -74,6 +74,42 @@ def load_data(mnist_dir, smoke=False):
     return X[:split], X[split:], y[:split], y[split:], name
 
 
+# The shared mixed tables (../shared/data/mixed), in the order they are reported.
+MIXED_TABLES = ("diamonds", "penguins", "Chile", "Aids2")
+
+
+def mixed_tables(folder, smoke, names=MIXED_TABLES):
+    """Name -> the mixed table as the protocols read it (``prepared_table``):
+    the shared CSV files in ``folder``, or the bundled penguins without
+    ``folder`` or in a smoke run."""
+    import pandas as pd
+
+    from sklearn_ae.datasets import load_penguins
+
+    if smoke or folder is None:
+        print("mixed tables not given (--data): the bundled penguins only.")
+        return {"penguins": prepared_table(load_penguins(), "penguins")}
+    return {
+        name: prepared_table(pd.read_csv(Path(folder) / f"{name}.csv"), name)
+        for name in names
+        if (Path(folder) / f"{name}.csv").exists()
+    }
+
+
+def prepared_table(frame, name):
+    """Complete rows (diamonds: 5,000 of them, as the data README's protocols),
+    text columns categorical."""
+    import pandas as pd
+
+    frame = frame.dropna().reset_index(drop=True)
+    if name == "diamonds":
+        frame = frame.sample(5000, random_state=0).reset_index(drop=True)
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].astype(str).astype("category")
+    return frame
+
+
 def pin_threads(n_threads):
     """Pin torch and BLAS to ``n_threads``; returns the threadpoolctl limiter."""
     import torch

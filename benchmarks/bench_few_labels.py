@@ -26,10 +26,9 @@ draw took minutes). Held-out error rate (images) and balanced accuracy
 
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-from _common import Record, base_parser, load_data, pin_threads
+from _common import Record, base_parser, load_data, mixed_tables, pin_threads
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -178,26 +177,10 @@ def bundled_tables():
     yield "breast_cancer", StandardScaler().fit_transform(cancer[0]), cancer[1]
 
 
-def mixed_tables(folder, smoke):
-    """(name, DataFrame of features, target) of the shared mixed tables (complete
-    rows; diamonds: 5,000 of them, as the data README's protocols), or the
+def target_tables(folder, smoke):
+    """(name, DataFrame of features, target) of the shared mixed tables, or the
     bundled penguins without ``--data`` or in a smoke run."""
-    import pandas as pd
-
-    from sklearn_ae.datasets import load_penguins
-
-    if smoke or folder is None:
-        print("mixed tables not given (--data): the bundled penguins only.")
-        sources = {"penguins": load_penguins()}
-    else:
-        sources = {name: pd.read_csv(Path(folder) / f"{name}.csv") for name in MIXED_TARGETS}
-    for name, frame in sources.items():
-        frame = frame.dropna().reset_index(drop=True)
-        if name == "diamonds":
-            frame = frame.sample(5000, random_state=0).reset_index(drop=True)
-        for column in frame.columns:
-            if not pd.api.types.is_numeric_dtype(frame[column]):
-                frame[column] = frame[column].astype(str).astype("category")
+    for name, frame in mixed_tables(folder, smoke, tuple(MIXED_TARGETS)).items():
         target = frame.pop(MIXED_TARGETS[name]).astype(str).to_numpy()
         yield name, frame, target
 
@@ -254,7 +237,7 @@ def main(argv=None):
         )
         images += rows
         pretraining.append((image_name, seconds))
-        every_table = [*bundled_tables(), *mixed_tables(args.data, args.smoke)]
+        every_table = [*bundled_tables(), *target_tables(args.data, args.smoke)]
         for table, features, target in every_table:
             split, y_pool, y_held = table_split(features, target)
             n_labels = max(len(np.unique(target)), round(0.05 * len(y_pool)))

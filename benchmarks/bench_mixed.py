@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import Record, base_parser, pin_threads
+from _common import Record, base_parser, mixed_tables, pin_threads, prepared_table
 from sklearn.decomposition import PCA
 from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 from sklearn.exceptions import ConvergenceWarning
@@ -52,30 +52,6 @@ from sklearn.neighbors import LocalOutlierFactor
 
 from sklearn_ae import AdversarialAE, AutoencoderImputer, AutoencoderOutlierDetector, VariationalAE
 from sklearn_ae.datasets import load_penguins
-
-TABLES = ("diamonds", "penguins", "Chile", "Aids2")
-
-
-def load_tables(folder, smoke):
-    """Name -> complete-case DataFrame (text columns categorical)."""
-    if smoke or folder is None:
-        print("mixed tables not given (--data): the bundled penguins only.")
-        return {"penguins": _prepared(load_penguins(), "penguins")}
-    return {
-        name: _prepared(pd.read_csv(Path(folder) / f"{name}.csv"), name)
-        for name in TABLES
-        if (Path(folder) / f"{name}.csv").exists()
-    }
-
-
-def _prepared(frame, name):
-    frame = frame.dropna().reset_index(drop=True)
-    if name == "diamonds":
-        frame = frame.sample(5000, random_state=0).reset_index(drop=True)
-    for column in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[column]):
-            frame[column] = frame[column].astype(str).astype("category")
-    return frame
 
 
 def _kinds(frame):
@@ -390,9 +366,9 @@ def rare_levels(folder, smoke):
     rows = []
     for sample in samples:
         frame = (
-            _prepared(source, "")
+            prepared_table(source, "")
             if n is None
-            else _prepared(source.sample(n, random_state=100 + sample), "")
+            else prepared_table(source.sample(n, random_state=100 + sample), "")
         )
         _, categorical = _kinds(frame)
         rare = np.zeros(len(frame), dtype=bool)
@@ -419,7 +395,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
-    tables = load_tables(args.data, args.smoke)
+    tables = mixed_tables(args.data, args.smoke)
     name = (
         f"mixed tables ({', '.join(tables)})"
         if not args.smoke and args.data

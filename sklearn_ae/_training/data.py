@@ -4,6 +4,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .stored import StoredRows
+
 # Output values per batch when computing Jacobians (~16 MiB of float32).
 JACOBIAN_VALUES_PER_BATCH = 2**22
 # Input values per inference batch (8 MiB of float32): bounds memory whatever
@@ -51,7 +53,7 @@ class SparseRows:
 def on_device(X, device):
     """Training data on ``device``: one float32 tensor, ``SparseRows``, or the
     ``StoredRows`` of a store (read block by block, moved batch by batch)."""
-    if hasattr(X, "read_into"):  # StoredRows
+    if isinstance(X, StoredRows):
         X.device = device
         return X
     return SparseRows(X, device) if sp.issparse(X) else to_tensor(X, device)
@@ -59,7 +61,7 @@ def on_device(X, device):
 
 def feature_range(data):
     """Per-feature minimum and maximum of ``on_device`` data, as tensors, NaN ignored."""
-    if hasattr(data, "read_into"):  # StoredRows: the range its scan read
+    if isinstance(data, StoredRows):  # the range its scan read
         return tuple(to_tensor(m, data.device) for m in (data.low, data.high))
     if isinstance(data, SparseRows):
         low, high = data.X.min(axis=0), data.X.max(axis=0)

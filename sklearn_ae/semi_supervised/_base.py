@@ -16,7 +16,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import check_array, metadata_routing
+from sklearn.utils import _safe_indexing, check_array, metadata_routing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -201,6 +201,14 @@ class _BaseFineTuned(BaseEstimator):
         """``(coef, intercept)`` of the head's starting point: a linear model of the
         ``targets`` from the pretrained ``features`` of the training rows."""
         raise NotImplementedError
+
+    def _labelled_rows(self, X, y, labelled, sample_weight):
+        """``(X, y, sample_weight)`` of the rows where ``labelled`` holds: what
+        ``score`` judges, so that held-out folds with unlabeled rows score."""
+        rows = np.flatnonzero(labelled)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[rows]
+        return _safe_indexing(X, rows), y[rows], sample_weight
 
     def _feature_width(self, module, row):
         with torch.no_grad():

@@ -196,8 +196,4 @@ class AutoencoderRegressor(RegressorMixin, _BaseFineTuned):
         """
         y = column_or_1d(y).astype(np.float64)
         labelled = ~np.isnan(y)
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)[labelled]
-        rows = np.flatnonzero(labelled)
-        X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
-        return super().score(X, y[labelled], sample_weight)
+        return super().score(*self._labelled_rows(X, y, labelled, sample_weight))

@@ -218,3 +218,49 @@ def test_onnx_and_skops_give_the_same_probabilities(digits_few, pretrained):
     assert untrusted and all(t.startswith("sklearn_ae.") for t in untrusted), untrusted
     loaded = sio.loads(payload, trusted=untrusted)
     np.testing.assert_array_equal(loaded.predict_proba(X[:50]), clf.predict_proba(X[:50]))
+
+
+def test_a_mixed_table_with_holes_text_a_rare_level_and_bools_fits_and_predicts_lazily():
+    """Text, a 2 % level, a nullable bool and missing cells through fit, predict,
+    score (which skips the unlabeled rows) and lazy Dask inference."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 300
+    size = rng.normal(size=n)
+    y = (size > 0).astype(int)
+    table = pd.DataFrame(
+        {
+            "size": size + 0.3 * rng.normal(size=n),
+            "weight": 2 * size + rng.normal(size=n),
+            "colour": np.where(y == 1, "red", "blue").astype(object),
+            "grade": pd.Categorical(np.where(np.arange(n) % 50 == 0, "rare", "common")),
+            "flag": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+        }
+    )
+    table.loc[rng.random(n) < 0.1, "weight"] = np.nan
+    table.loc[rng.random(n) < 0.1, "colour"] = None
+    table.loc[rng.random(n) < 0.1, "flag"] = pd.NA
+    y_few = np.where(rng.random(n) < 0.15, y, -1)
+    clf = AutoencoderClassifier(AutoencoderTransformer(2, max_epochs=20), random_state=0)
+    clf.fit(table, y_few)
+    assert list(clf.feature_names_in_) == list(table.columns)
+    unlabelled = y_few == -1
+    accuracy = np.mean(clf.predict(table[unlabelled]) == y[unlabelled])
+    assert accuracy > 0.85
+    # score judges labelled rows only; -1 rows (here the unlabeled ones) are skipped
+    assert clf.score(table, np.where(unlabelled, y, -1)) == pytest.approx(accuracy)
+    dd = pytest.importorskip("dask.dataframe")
+    lazy = clf.predict_proba(dd.from_pandas(table, npartitions=3))
+    np.testing.assert_allclose(lazy.compute(), clf.predict_proba(table), rtol=1e-6)
+
+
+def test_score_takes_lists_and_sample_weights_of_every_row(digits_few, pretrained):
+    X, y_few, X_test, y_test = digits_few
+    clf = AutoencoderClassifier(pretrained, prefit=True, max_epochs=5, random_state=0)
+    clf.fit(X, y_few)
+    y = y_test.copy()
+    y[:100] = -1
+    weights = np.r_[np.full(100, 5.0), np.ones(len(y) - 100)]
+    expected = np.mean(clf.predict(X_test[100:]) == y_test[100:])
+    assert clf.score(X_test.tolist(), y, sample_weight=weights) == pytest.approx(expected)
