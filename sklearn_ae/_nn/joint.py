@@ -112,12 +112,13 @@ class JointObservation:
     def column_log_likelihoods(self, output, target, observed, variances):
         """``log p`` of each table column, (..., n_columns), 0 where it is missing:
         each number a Gaussian of variance ``variances`` (one per matrix column,
-        on the standardised scale), each category its level's log-probability."""
+        or per row and matrix column, on the standardised scale), each category
+        its level's log-probability."""
         target = torch.where(observed > 0, target, torch.zeros_like(target))
         columns = []
         for (model, _), (start, stop) in zip(self.column_blocks, self._spans(), strict=True):
             if model == GAUSSIAN:
-                variance = variances[start]
+                variance = variances[..., start]
                 residual = target[..., start] - output[..., start]
                 value = -0.5 * (residual**2 / variance + torch.log(2 * math.pi * variance))
             else:
@@ -133,7 +134,7 @@ class JointObservation:
         numeric = list(self.numeric)
         values = torch.zeros(output.shape[:-1], dtype=output.dtype, device=output.device)
         if numeric:
-            variance = variances[numeric]
+            variance = variances[..., numeric]
             residual = target[..., numeric] - output[..., numeric]
             terms = residual**2 / variance + torch.log(2 * math.pi * variance)
             values = values - 0.5 * (terms * observed[..., numeric]).sum(-1)

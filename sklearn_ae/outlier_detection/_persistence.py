@@ -30,6 +30,9 @@ def save_detector(detector, path):
     fitted["table"] = hasattr(detector, "is_categorical_")
     if fitted["table"]:
         arrays["level_offsets_"] = np.ascontiguousarray(detector.level_offsets_, np.float64)
+        arrays["level_variance_factors_"] = np.ascontiguousarray(
+            detector.level_variance_factors_, np.float64
+        )
         arrays["is_categorical_"] = detector.is_categorical_.astype(np.uint8)
     _persistence.save_wrapper(path, type(detector).__name__, params, fitted, arrays)
     path = Path(path)
@@ -77,6 +80,10 @@ def load_detector(cls, path, document, device, load):
     }
     if table:
         expected.update(level_offsets_=(n_estimators, width), is_categorical_=(n_features,))
+        # Saved before the levels' variance factors existed: none (all 1).
+        if "level_variance_factors_" in shapes:
+            n_numbers = shapes["level_variance_factors_"][-1]
+            expected["level_variance_factors_"] = (n_estimators, width, n_numbers)
     if shapes != expected:
         raise ValueError(f"{path / _WEIGHTS} does not hold the detector's arrays: {shapes}.")
     with safe_open(str(path / _WEIGHTS), framework="numpy") as file:
@@ -85,8 +92,9 @@ def load_detector(cls, path, document, device, load):
         raise ValueError(f"{path / _WEIGHTS}: is_categorical_ must hold 0 or 1.")
     if not all(np.isfinite(a).all() for a in arrays.values()) or (arrays["scale_"] <= 0).any():
         raise ValueError(f"{path / _WEIGHTS}: arrays must be finite and scale_ positive.")
-    if (arrays["noise_variances_"] <= 0).any():
-        raise ValueError(f"{path / _WEIGHTS}: noise_variances_ must be positive.")
+    for name in ("noise_variances_", "level_variance_factors_"):
+        if name in arrays and (arrays[name] <= 0).any():
+            raise ValueError(f"{path / _WEIGHTS}: {name} must be positive.")
     estimators = [load(path / _ESTIMATOR.format(i)) for i in range(n_estimators)]
     if any(est.n_features_in_ != n_features or est.n_components_ != k for est in estimators):
         raise ValueError(f"{path}: an estimator does not map {n_features} features to {k}.")
@@ -94,6 +102,13 @@ def load_detector(cls, path, document, device, load):
         not hasattr(est, "table_layout_") or est.spec_.n_features != width for est in estimators
     ):
         raise ValueError(f"{path}: an estimator does not read the table the detector scores.")
+    if table:
+        n_numbers = sum(model == "gaussian" for model, _ in estimators[0].spec_.column_blocks)
+        factors = arrays.get("level_variance_factors_")
+        if factors is None:
+            factors = np.ones((n_estimators, width, n_numbers))
+        if factors.shape[-1] != n_numbers:
+            raise ValueError(f"{path}: level_variance_factors_ does not match the numbers.")
     if given is not None:
         detector.set_params(estimator=clone(estimators[0]))
     _persistence.set_input_names(detector, fitted, path)
@@ -101,6 +116,7 @@ def load_detector(cls, path, document, device, load):
         setattr(detector, name, arrays[name])
     if table:
         detector.level_offsets_ = arrays["level_offsets_"]
+        detector.level_variance_factors_ = factors
         detector.is_categorical_ = arrays["is_categorical_"].astype(bool)
     detector.offset_ = float(offset)
     detector.estimators_ = estimators

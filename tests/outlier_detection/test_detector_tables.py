@@ -107,3 +107,55 @@ def test_the_estimators_categorical_features_decide_which_columns_are_categories
     ).fit(frame)
     assert not hasattr(as_numbers, "is_categorical_")  # the grade is read as a number
     assert np.isfinite(as_numbers.score_samples(frame)).all()
+
+
+def _spread_by_level(seed=0, n=800):
+    """``y`` follows ``x``; in the 5 % of rows of level "wide" it spreads 4x more."""
+    rng = np.random.default_rng(seed)
+    wide = rng.random(n) < 0.05
+    x = rng.normal(size=n)
+    y = x + np.where(wide, 0.8, 0.2) * rng.normal(size=n)
+    grade = np.where(wide, "wide", np.where(rng.random(n) < 0.5, "a", "b"))
+    return pd.DataFrame({"x": x, "y": y, "grade": pd.Categorical(grade)}), wide
+
+
+def test_a_level_whose_numbers_spread_more_is_not_an_anomaly_for_that():
+    table, wide = _spread_by_level()
+    detector = AutoencoderOutlierDetector(n_estimators=2, random_state=0).fit(table)
+    estimator = detector.estimators_[0]
+    start, stop = estimator.table_layout_.blocks()[2]  # grade's indicators: a, b, wide
+    factors = detector.level_variance_factors_[0][start:stop]  # on x and y
+    assert factors.shape == (3, 2)
+    assert factors[2, 1] > 4 * factors[:2, 1].max()  # measured 5.4 against 1.2
+    lowest = np.argsort(detector.score_samples(table))[:40]
+    # measured: 7.9x their share among the 40 lowest scores, 15.2x with one
+    # variance per column (a density of numbers that spread 4x more is lower)
+    alike = pickle.loads(pickle.dumps(detector))
+    alike.level_variance_factors_ = np.ones_like(alike.level_variance_factors_)
+    lowest_alike = np.argsort(alike.score_samples(table))[:40]
+    assert wide[lowest].mean() < 0.7 * wide[lowest_alike].mean()
+    # still found when a "wide" row's y is off by as much as its own spread allows twice
+    odd = table.copy()
+    rows = np.flatnonzero(wide)[:5]
+    odd.loc[rows, "y"] += 6.0
+    ranks = np.argsort(np.argsort(detector.score_samples(odd)))
+    assert (ranks[rows] < 40).all()
+
+
+def test_a_table_detector_saved_without_variance_factors_loads_with_none(tmp_path):
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    table, _ = _spread_by_level()
+    detector = AutoencoderOutlierDetector(n_estimators=1, random_state=0).fit(table)
+    detector.save(tmp_path)
+    weights = tmp_path / "weights.safetensors"
+    with safe_open(str(weights), framework="numpy") as file:
+        metadata = file.metadata()
+    arrays = load_file(weights)
+    del arrays["level_variance_factors_"]
+    save_file(arrays, weights, metadata=metadata)
+    loaded = sklearn_ae.load(tmp_path)
+    assert (loaded.level_variance_factors_ == 1).all()
+    detector.level_variance_factors_ = np.ones_like(detector.level_variance_factors_)
+    np.testing.assert_allclose(loaded.score_samples(table), detector.score_samples(table))
