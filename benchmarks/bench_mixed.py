@@ -378,11 +378,32 @@ def rare_levels(folder, smoke):
         detector = AutoencoderOutlierDetector(
             random_state=sample, **({"n_estimators": 1} if smoke else {})
         ).fit(frame)
-        lowest = np.argsort(detector.score_samples(frame))[: min(50, len(frame) // 5)]
+        n_lowest = min(50, len(frame) // 5)
         share = rare.mean()
-        ratio = rare[lowest].mean() / share if share else float("nan")
+
+        def over(scores):  # how over-represented the rare rows are among the lowest
+            lowest = np.argsort(scores)[:n_lowest]
+            return rare[lowest].mean() / share if share else float("nan")
+
+        # The numbers alone, standardised: what the rows' numbers say without
+        # their levels.
+        numbers = frame[_kinds(frame)[0]].to_numpy(dtype=float)
+        numbers = (numbers - numbers.mean(0)) / numbers.std(0).clip(1e-12)
+        forest = IsolationForest(random_state=sample).fit(numbers)
+        scores = detector.score_samples(frame)
+        lowest = np.argsort(scores)[:n_lowest]
         flagged = int((detector.predict(frame) == -1).sum())
-        rows.append((name, sample, share, rare[lowest].mean(), ratio, flagged))
+        rows.append(
+            (
+                name,
+                sample,
+                share,
+                rare[lowest].mean(),
+                over(scores),
+                over(forest.score_samples(numbers)),
+                flagged,
+            )
+        )
     return rows
 
 
@@ -486,6 +507,7 @@ def main(argv=None):
                     ("share of rows", "{:.3f}"),
                     ("share among lowest", "{:.3f}"),
                     ("ratio", "{:.2f}"),
+                    ("IsolationForest on the numbers: ratio", "{:.2f}"),
                     ("flagged by predict", "{}"),
                 ],
                 rare_levels(args.data, args.smoke),
