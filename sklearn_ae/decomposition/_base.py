@@ -82,7 +82,8 @@ class _BaseAutoencoder(
     Services the mixins, variants and meta-estimators (the outlier detector,
     ``metrics``) call, never override: ``_network_spec(n_features)``,
     ``_validated(X)`` and ``_validated_with_mask(X)`` (checked, missing
-    entries completed), ``_complete(X)``, ``_infer(fn, X)``,
+    entries completed), ``_validate_input(X, reset)`` (checked, NaN where
+    missing), ``_complete(X)``, ``_infer(fn, X)``,
     ``_fitted_module(dtype)`` (``module_`` in eval mode in a precision),
     ``_filled_reconstruction(X)`` (the matrix of ``X`` and one pass from its
     observed entries),

@@ -49,17 +49,14 @@ def table_mask(detector, X):
 def _matrix(estimator, X):
     """The network's matrix for the table ``X`` (holes completed), its mask of
     observed entries (float) and the module in float64."""
-    return (*_completed(estimator, estimator._validated_with_mask(X)), _module(estimator))
+    Z, observed = _float64(*estimator._validated_with_mask(X))
+    return Z, observed, estimator._fitted_module(np.float64)
 
 
-def _completed(estimator, matrix_and_mask):
-    Z, observed = matrix_and_mask
+def _float64(Z, observed):
+    """``Z`` and its mask of observed entries (all 1 for None) in float64."""
     observed = np.ones(Z.shape) if observed is None else observed.astype(np.float64)
     return Z.astype(np.float64), observed
-
-
-def _module(estimator):
-    return estimator._fitted_module(np.float64)
 
 
 def fit_densities(estimator, X):
@@ -196,10 +193,10 @@ def column_blame(estimator, X, density, iterations=30):
     column's own term did. Costs one code refinement per column.
     """
     matrix = estimator._validate_input(X, reset=False)  # NaN where missing
-    module = _module(estimator)
+    module = estimator._fitted_module(np.float64)
 
     def surprise(matrix):
-        Z, observed = _completed(estimator, estimator._complete(matrix))
+        Z, observed = _float64(*estimator._complete(matrix))
         terms, _ = _matrix_terms(
             estimator, Z, observed, module, density, True, iterations, centred=True
         )
