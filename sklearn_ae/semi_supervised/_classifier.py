@@ -24,10 +24,9 @@ class AutoencoderClassifier(ClassifierMixin, _BaseFineTuned):
     autoencoder (``autoencoder``, any sklearn_ae autoencoder, for a mixed
     table too), then a softmax layer is put on its code (or on its last hidden
     layer, ``head_input="hidden"``) and encoder and layer are trained together
-    on the labelled rows by cross-entropy, with early stopping on a stratified
-    share of them. With ``reconstruction_weight > 0`` the autoencoder's own loss
-    on every row is kept in the objective, which keeps the code faithful to
-    the unlabeled rows while the labels reshape it.
+    on the labelled rows by cross-entropy. With ``reconstruction_weight > 0``
+    the autoencoder's own loss on every row is kept in the objective, which
+    keeps the code faithful to the unlabeled rows while the labels reshape it.
 
     Parameters
     ----------
@@ -51,14 +50,18 @@ class AutoencoderClassifier(ClassifierMixin, _BaseFineTuned):
         L2 penalty in fine-tuning.
     batch_size : int, default=32
         Rows per fine-tuning step.
-    max_epochs : int, default=200
-        Most epochs of fine-tuning.
-    early_stopping : bool, default=True
+    max_epochs : int, default=100
+        Epochs of fine-tuning (the most, with early stopping).
+    early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the labelled rows (stratified), find the epoch of
         least validation loss (stopping after ``n_iter_no_change`` epochs
         without improvement by ``tol``), then fine-tune afresh on every one of
         them for that many epochs. With fewer than 10 of them nothing is held
-        out and fine-tuning runs ``max_epochs``.
+        out and fine-tuning runs ``max_epochs``. Off by default: with few
+        labels the held-out ones are too few to choose by (on MNIST with 100
+        labels, 100 epochs without it: 19.6 % held-out error, with it:
+        22.1 %; on six tables with 5 % of the labels, mean balanced accuracy
+        72.9 % against 71.6 %).
     validation_fraction : float, default=0.2
         Share of the labelled rows held out for early stopping.
     n_iter_no_change : int, default=20
@@ -118,6 +121,47 @@ class AutoencoderClassifier(ClassifierMixin, _BaseFineTuned):
     >>> clf.predict_proba(X[:2]).shape
     (2, 10)
     """
+
+    # Its own defaults: fine-tuning for 100 epochs without early stopping.
+    # With 100 labels, a fifth held out is 20 rows, too few to choose the epoch
+    # by: on MNIST (100 and 1,000 labels, five draws) the held-out error went
+    # from 22.1 % to 19.6 % and from 9.9 % to 7.8 %, on digits' balanced
+    # accuracy (5 % labels) from 83.4 % to 84.9 %, the settings chosen there;
+    # on five tables not looked at while choosing (breast_cancer, penguins,
+    # Chile, Aids2, diamonds; 5 % labels) the mean from 69.3 % to 70.5 %.
+    # (The regressor keeps early stopping: its R^2 was higher with it.)
+    def __init__(
+        self,
+        autoencoder=None,
+        *,
+        prefit=False,
+        head_input="code",
+        reconstruction_weight=0.0,
+        lr=1e-3,
+        weight_decay=1e-4,
+        batch_size=32,
+        max_epochs=100,
+        early_stopping=False,
+        validation_fraction=0.2,
+        n_iter_no_change=20,
+        tol=1e-4,
+        random_state=None,
+    ):
+        super().__init__(
+            autoencoder,
+            prefit=prefit,
+            head_input=head_input,
+            reconstruction_weight=reconstruction_weight,
+            lr=lr,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            random_state=random_state,
+        )
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):

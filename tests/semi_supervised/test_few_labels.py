@@ -98,15 +98,14 @@ def test_a_reconstruction_weight_trains_on_every_row(digits_few, pretrained):
 
 def test_early_stopping_holds_out_labelled_rows(digits_few, pretrained):
     X, y_few = digits_few[:2]
-    clf = AutoencoderClassifier(pretrained, prefit=True, n_iter_no_change=5, random_state=0)
-    clf.fit(X, y_few)
-    assert len(clf.validation_loss_curve_) == clf.n_iter_ < 200
-    assert (
-        AutoencoderClassifier(pretrained, prefit=True, early_stopping=False, max_epochs=3)
-        .fit(X, y_few)
-        .validation_loss_curve_
-        is None
+    clf = AutoencoderClassifier(
+        pretrained, prefit=True, early_stopping=True, n_iter_no_change=5, random_state=0
     )
+    clf.fit(X, y_few)
+    assert len(clf.validation_loss_curve_) == clf.n_iter_ < 100
+    assert clf.best_epoch_ < clf.n_iter_
+    default = AutoencoderClassifier(pretrained, prefit=True, max_epochs=3).fit(X, y_few)
+    assert default.validation_loss_curve_ is None and default.n_iter_ == 3
 
 
 @pytest.mark.slow
