@@ -65,7 +65,7 @@ def logistic_on(transform):
 
 models = {
     "AutoencoderClassifier (pretrained, fine-tuned)": lambda y_few: (
-        AutoencoderClassifier(ae, prefit=True, max_epochs=100, random_state=0)
+        AutoencoderClassifier(ae, prefit=True, random_state=0)
         .fit(X_pool, y_few)
         .predict(X_test)
     ),
