@@ -122,13 +122,12 @@ def level_variance_factors(estimator, Z, observed, squared, variances):
         seen = observed[:, start] > 0
         for level in range(start, stop):
             holders = seen & (Z[:, level] == 1)
-            counts = (observed[holders][:, numbers] > 0).sum(0)
+            seen_numbers = observed[holders][:, numbers] > 0
+            counts = seen_numbers.sum(0)
             if not counts.any():
                 continue
             ratio = (
-                trimmed_mean_squares(
-                    squared[holders][:, numbers], observed[holders][:, numbers] > 0
-                )
+                trimmed_mean_squares(squared[holders][:, numbers], seen_numbers)
                 / variances[numbers]
             )
             ratio = np.where(counts > 0, ratio, 1.0)
