@@ -27,6 +27,15 @@ def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
 
 
+def _integer_label(label):
+    """A DataFrame column label kept as it is in the frames given back: an integer
+    (``pd.DataFrame(array)`` labels its columns 0, 1, ...); None for any other
+    label, which the column's name (its text) stands for."""
+    if isinstance(label, Integral) and not isinstance(label, (bool, np.bool_)):
+        return int(label)
+    return None
+
+
 def _is_numeric_dtype(dtype):
     import pandas as pd
 
@@ -125,6 +134,12 @@ class Column:
     integral: bool = False
     low: float = -np.inf
     high: float = np.inf
+    label: int | None = None  # the DataFrame's label when it is an integer, not ``name``
+
+    @property
+    def output_label(self):
+        """The column's label in a DataFrame given back: as in the fitted one."""
+        return self.name if self.label is None else self.label
 
     @property
     def width(self):
@@ -149,8 +164,9 @@ class TableLayout:
             return None
         dataframe = _is_dataframe(X)
         names = [str(c) for c in X.columns] if dataframe else [f"x{i}" for i in range(X.shape[1])]
+        labels = [_integer_label(c) for c in X.columns] if dataframe else [None] * len(names)
         columns = []
-        for index, (name, categorical) in enumerate(zip(names, mask, strict=True)):
+        for index, (name, label, categorical) in enumerate(zip(names, labels, mask, strict=True)):
             values = _column(X, index)
             observed = values[~_missing(values)]
             dtype = str(X.dtypes.iloc[index]) if dataframe else str(np.asarray(X).dtype)
@@ -160,7 +176,7 @@ class TableLayout:
                 )
             if categorical:
                 levels = tuple(_plain(v) for v in _sorted_levels(observed))
-                columns.append(Column(name, CATEGORICAL, dtype, levels=levels))
+                columns.append(Column(name, CATEGORICAL, dtype, levels=levels, label=label))
                 continue
             numbers = _numeric(values, name)[~_missing(values)]
             scale = float(numbers.std())
@@ -174,6 +190,7 @@ class TableLayout:
                     integral=bool(np.all(numbers == np.round(numbers))),
                     low=float(numbers.min()),
                     high=float(numbers.max()),
+                    label=label,
                 )
             )
         return cls(tuple(columns), dataframe)
@@ -182,6 +199,11 @@ class TableLayout:
     @property
     def names(self):
         return [column.name for column in self.columns]
+
+    @property
+    def labels(self):
+        """The columns' labels as the fitted DataFrame had them (names, or integers)."""
+        return [column.output_label for column in self.columns]
 
     @property
     def width(self):
@@ -318,9 +340,9 @@ class TableLayout:
         for column in self.columns:
             values = columns[column.name]
             if column.kind == CATEGORICAL and column.dtype == "category":
-                frame[column.name] = pd.Categorical(values, categories=list(column.levels))
+                frame[column.output_label] = pd.Categorical(values, categories=list(column.levels))
             else:
-                frame[column.name] = pd.Series(values, index=pd.RangeIndex(n_rows)).astype(
+                frame[column.output_label] = pd.Series(values, index=pd.RangeIndex(n_rows)).astype(
                     column.dtype
                 )
         return pd.DataFrame(frame, index=pd.RangeIndex(n_rows))
@@ -339,6 +361,8 @@ class TableLayout:
         columns = []
         for column in self.columns:
             entry = {"name": column.name, "kind": column.kind, "dtype": column.dtype}
+            if column.label is not None:
+                entry["label"] = column.label
             if column.kind == CATEGORICAL:
                 entry["levels"] = list(column.levels)
             else:
@@ -365,6 +389,10 @@ class TableLayout:
                     column.kind == CATEGORICAL and not column.levels
                 ):
                     raise ValueError(f"column {entry!r}")
+                if column.label is not None and (
+                    isinstance(column.label, bool) or not isinstance(column.label, int)
+                ):
+                    raise ValueError(f"column label {column.label!r}")
                 numbers = (column.mean, column.scale, column.low, column.high)
                 if column.kind == NUMERIC and not (
                     all(isinstance(v, (int, float)) and np.isfinite(v) for v in numbers)

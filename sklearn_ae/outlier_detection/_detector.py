@@ -12,6 +12,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._density.robust import gaussian_log_density, robust_gaussian, trimmed_mean_squares
 from .._nn.inference import decode
 from .._nn.losses import LOSSES
+from .._tables.layout import _is_dataframe
+from .._tables.validation import as_table
 from .._training.run import one_convergence_warning
 from .._training.stored import sample_of, sample_rows, store_rows, streams
 from .._utils.lazy import lazy_on_dask
@@ -206,7 +208,9 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         Names of features seen during ``fit``, when ``X`` has string column names.
     is_categorical_ : ndarray of shape (n_features,) of bool
         Fitted on a DataFrame with categorical columns (``category``,
-        ``object``, ``string``, ``bool``) only: which they are. Each
+        ``object``, ``string``, ``bool``), or on an array whose categorical
+        columns the estimator's ``categorical_features`` names, only: which
+        they are. Each
         autoencoder then reads the table itself (numbers standardised and
         modelled as Gaussians, each category as a softmax over its levels),
         nothing is scaled here (``mean_`` 0, ``scale_`` 1), and
@@ -412,7 +416,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     def _fit_table(self, X, mask):
         """``fit`` on a DataFrame with categorical columns (``_tables``): each
         autoencoder reads the table itself, so nothing is scaled here."""
-        self._check_table(X, reset=True)
+        X = self._check_table(X, reset=True)
         if self.anomaly_score != "likelihood":
             raise ValueError(
                 f"anomaly_score={self.anomaly_score!r} with categorical columns: a squared "
@@ -432,6 +436,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         return self
 
     def _check_table(self, X, reset=False):
+        X = as_table(X)  # a list of rows as an array
         try:
             validate_data(self, X, skip_check_array=True, reset=reset)
         except (ValueError, TypeError) as error:
@@ -464,9 +469,10 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             column_blame(estimator, X, self._table_density(i))
             for i, estimator in enumerate(self.estimators_)
         )
-        return pd.DataFrame(
-            total / len(self.estimators_), columns=list(self.feature_names_in_), index=X.index
-        )
+        total = total / len(self.estimators_)
+        if not _is_dataframe(X):  # an array, its columns selected by the estimator
+            return total
+        return pd.DataFrame(total, columns=self.estimator_.table_layout_.labels, index=X.index)
 
     def _scaled(self, X):
         return (X - self.mean_) / self.scale_

@@ -32,12 +32,13 @@ _REFINE_ROWS = 4096
 
 
 def table_mask(detector, X):
-    """The categorical columns of the DataFrame ``X`` when it has some, else None:
-    as the detector's estimator reads them (its ``categorical_features``;
-    ``"from_dtype"`` for the default estimator), so that an estimator given
-    ``categorical_features=None`` has every column read as a number."""
-    if not _is_dataframe(X):
-        return None
+    """The categorical columns of ``X`` (a DataFrame, or an array whose columns
+    the estimator's ``categorical_features`` selects) when it has some, else
+    None: as the detector's estimator reads them (``"from_dtype"`` for the
+    default estimator), so that an estimator given ``categorical_features=None``
+    has every column read as a number."""
+    if not (_is_dataframe(X) or isinstance(X, (np.ndarray, list))):
+        return None  # sparse matrices, stores and lazy arrays hold numbers
     features = getattr(detector.estimator, "categorical_features", "from_dtype")
     table = as_table(X)
     if features is None or table.shape[1] == 0:

@@ -195,6 +195,17 @@ def test_warm_start_and_partial_fit_keep_the_fitted_layout(penguins):
         assert np.isfinite(stream.score_samples(penguins)).all()
 
 
+@pytest.mark.parametrize("how", ["pickle", "save"])
+def test_integer_column_labels_come_back_as_they_went_in(penguins, how, tmp_path):
+    numbered = penguins.set_axis(range(penguins.shape[1]), axis=1)  # as pd.DataFrame(array)
+    model = _round_trip(_small(VariationalAE).fit(numbered), how, tmp_path)
+    for table in (model.reconstruct(numbered), model.sample(3, random_state=0)):
+        assert list(table.columns) == list(range(10))
+        assert table.dtypes.tolist() == numbered.dtypes.tolist()
+    filled = sklearn_ae.AutoencoderImputer(max_epochs=2, random_state=0).fit_transform(numbered)
+    assert list(filled.columns) == list(range(10)) and filled.notna().all().all()
+
+
 def test_saved_layout_is_checked_on_load(penguins, tmp_path):
     import json
 

@@ -109,6 +109,34 @@ def test_the_estimators_categorical_features_decide_which_columns_are_categories
     assert np.isfinite(as_numbers.score_samples(frame)).all()
 
 
+def test_a_table_without_column_names_is_explained_by_its_own_labels():
+    """Integer column labels (``pd.DataFrame(array)``) label the explanations, and an
+    array's categorical columns, chosen by the estimator's indices, are read
+    as a table from a list of rows too."""
+    from sklearn_ae import AutoencoderTransformer
+
+    table, labels = _planted(load_penguins().dropna().reset_index(drop=True))
+    numbered = table.set_axis(range(table.shape[1]), axis=1)
+    detector = AutoencoderOutlierDetector(
+        AutoencoderTransformer(2, max_epochs=30), n_estimators=1, random_state=0
+    ).fit(numbered)
+    blame = detector.feature_scores(numbered)
+    assert list(blame.columns) == list(range(8))
+    # The swapped species (column 0) is blamed first in most of the planted rows.
+    assert np.mean(blame.to_numpy()[labels == 1].argmax(1) == 0) > 0.5
+    rows = table.to_numpy(dtype=object)
+    on_rows = AutoencoderOutlierDetector(
+        AutoencoderTransformer(2, max_epochs=30, categorical_features=[0, 1, 6]),
+        n_estimators=1,
+        random_state=0,
+    ).fit(rows.tolist())
+    assert on_rows.is_categorical_.tolist() == [1, 1, 0, 0, 0, 0, 1, 0]
+    np.testing.assert_allclose(
+        on_rows.score_samples(rows.tolist()), detector.score_samples(numbered), rtol=1e-6
+    )
+    assert isinstance(on_rows.feature_scores(rows), np.ndarray)
+
+
 def _spread_by_level(seed=0, n=800):
     """``y`` follows ``x``; in the 5 % of rows of level "wide" it spreads 4x more."""
     rng = np.random.default_rng(seed)
