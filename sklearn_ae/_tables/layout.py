@@ -103,6 +103,18 @@ def _missing(values):
     return np.asarray(pd.isna(values), dtype=bool)
 
 
+def _check_levels(name, dtype, levels):
+    """ValueError unless every level is text, a number or a bool (what a level can
+    be written as, in a saved model too): dates and other objects are not."""
+    odd = [v for v in levels if not isinstance(v, (str, bool, int, float))]
+    if odd:
+        raise ValueError(
+            f"Column {name!r} ({dtype}) holds {type(odd[0]).__name__} values such as "
+            f"{odd[0]!r}, which are neither text nor numbers; convert it (a date to a "
+            "number, such as days since a reference date, or to text) or drop it."
+        )
+
+
 def _sorted_levels(values):
     levels = list(set(values.tolist()))
     try:
@@ -176,6 +188,7 @@ class TableLayout:
                 )
             if categorical:
                 levels = tuple(_plain(v) for v in _sorted_levels(observed))
+                _check_levels(name, dtype, levels)
                 columns.append(Column(name, CATEGORICAL, dtype, levels=levels, label=label))
                 continue
             numbers = _numeric(values, name)[~_missing(values)]

@@ -24,8 +24,9 @@ _CATEGORY_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # the network's share, most fir
 
 
 def blends(layout, n_rows):
-    """Whether a table of ``n_rows`` rows with ``layout`` gets the blend."""
-    return n_rows >= 20 and layout.width <= MAX_FEATURES
+    """Whether a table of ``n_rows`` rows with ``layout`` gets the blend (a single
+    column has no cell to hide in fit: each row keeps one)."""
+    return n_rows >= 20 and len(layout.columns) > 1 and layout.width <= MAX_FEATURES
 
 
 def held_out_cells(table, layout, rng):

@@ -175,6 +175,15 @@ def test_bad_tables_get_errors_that_name_the_column_and_the_fix(penguins, params
     np.testing.assert_array_equal(model.transform(penguins), before)
 
 
+@pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda cls: cls.__name__)
+def test_a_date_column_is_refused_by_name_before_it_becomes_levels(cls, penguins):
+    dated = penguins.assign(seen=pd.Timestamp("2007-11-01") + pd.to_timedelta(penguins.index, "D"))
+    # It was read as 344 levels, and save failed: "Timestamp is not JSON serializable".
+    match = r"Column 'seen' \(datetime64\[\w+\]\) holds Timestamp values .*a date to a number"
+    with pytest.raises(ValueError, match=match):
+        _small(cls).fit(dated)
+
+
 def test_a_column_with_no_observed_value_is_named(penguins):
     table = penguins.assign(notes=pd.Series([None] * len(penguins), dtype=object))
     with pytest.raises(ValueError, match="Column 'notes' of X has no observed value"):

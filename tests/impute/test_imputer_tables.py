@@ -183,6 +183,18 @@ def test_a_table_whose_only_categorical_column_is_empty_is_imputed_as_numbers():
     assert filled.shape == (60, 2) and not np.isnan(filled).any()
 
 
+def test_a_table_of_one_categorical_column_is_filled_with_its_commonest_level():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"grade": pd.Categorical(rng.choice(["a", "b", "c"], 60, p=[0.6, 0.3, 0.1]))}
+    )
+    frame.loc[::5, "grade"] = np.nan  # nothing to predict it from: the mode, as SimpleImputer's
+    imputer = AutoencoderImputer(random_state=0).fit(frame)  # failed: "X has shape (0, 1)"
+    filled = imputer.transform(frame)
+    assert filled["grade"].notna().all() and set(filled["grade"][::5]) == {"a"}
+    assert imputer.gaussian_mean_ is None  # no blend: no cell to hold out in fit
+
+
 def test_the_blend_takes_text_a_rare_level_a_bool_column_and_holes(tmp_path):
     table = load_penguins()  # text, numbers with holes, an int
     table["island"] = table["island"].astype("category")
