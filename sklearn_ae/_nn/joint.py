@@ -109,39 +109,42 @@ class JointObservation:
         target = torch.where(observed > 0, target, torch.zeros_like(target))
         return -(self.column_terms(output, target) * self.column_observed(observed)).sum(-1)
 
+    def _log_likelihood_parts(self, output, target, observed, variances):
+        """The numbers' ``(x - mu)^2 / s^2 + log(2 pi s^2)`` (..., n_numbers) and the
+        categories' level log-probabilities (..., n_categories), 0 where missing."""
+        target = torch.where(observed > 0, target, torch.zeros_like(target))
+        numeric = self.numeric
+        variance = variances[..., numeric]
+        residual = target[..., numeric] - output[..., numeric]
+        numbers = (residual**2 / variance + torch.log(2 * math.pi * variance)) * observed[
+            ..., numeric
+        ]
+        levels = [
+            (target[..., start:stop] * F.log_softmax(output[..., start:stop], -1)).sum(-1)
+            * observed[..., start]
+            for start, stop in self.categorical
+        ]
+        return numbers, levels
+
     def column_log_likelihoods(self, output, target, observed, variances):
         """``log p`` of each table column, (..., n_columns), 0 where it is missing:
         each number a Gaussian of variance ``variances`` (one per matrix column,
         or per row and matrix column, on the standardised scale), each category
         its level's log-probability."""
-        target = torch.where(observed > 0, target, torch.zeros_like(target))
-        columns = []
-        for (model, _), (start, stop) in zip(self.column_blocks, self._spans(), strict=True):
-            if model == GAUSSIAN:
-                variance = variances[..., start]
-                residual = target[..., start] - output[..., start]
-                value = -0.5 * (residual**2 / variance + torch.log(2 * math.pi * variance))
-            else:
-                block = output[..., start:stop]
-                value = (target[..., start:stop] * F.log_softmax(block, -1)).sum(-1)
-            columns.append(value * observed[..., start])
+        numbers, levels = self._log_likelihood_parts(output, target, observed, variances)
+        numbers, levels = iter((-0.5 * numbers).unbind(-1)), iter(levels)
+        columns = [
+            next(numbers if model == GAUSSIAN else levels) for model, _ in self.column_blocks
+        ]
         return torch.stack(columns, -1)
 
     def log_likelihood(self, output, target, observed, variances):
         """``log p(x | output)`` per row, (...,), over the ``observed`` (1.0/0.0)
         entries (``column_log_likelihoods`` summed)."""
-        target = torch.where(observed > 0, target, torch.zeros_like(target))
-        numeric = list(self.numeric)
-        values = torch.zeros(output.shape[:-1], dtype=output.dtype, device=output.device)
-        if numeric:
-            variance = variances[..., numeric]
-            residual = target[..., numeric] - output[..., numeric]
-            terms = residual**2 / variance + torch.log(2 * math.pi * variance)
-            values = values - 0.5 * (terms * observed[..., numeric]).sum(-1)
-        for start, stop in self.categorical:
-            block = output[..., start:stop]
-            log_p = (target[..., start:stop] * F.log_softmax(block, -1)).sum(-1)
-            values = values + log_p * observed[..., start]
+        numbers, levels = self._log_likelihood_parts(output, target, observed, variances)
+        values = -0.5 * numbers.sum(-1)
+        for log_p in levels:
+            values = values + log_p
         return values
 
     def score_gradient(self, output, target, observed, variances):

@@ -13,7 +13,7 @@ import torch
 from torch.autograd import forward_ad
 
 from .._density.likelihood import CodeMoments, fit_latent_gaussian, prior_factor
-from .._nn.inference import decode, load_forward_mode, squared_error
+from .._nn.inference import decode, load_forward_mode
 from .._training.data import JACOBIAN_VALUES_PER_BATCH, map_rows, to_tensor
 from .._training.stored import StoredRows, sampled
 from .._utils.lazy import lazy_on_dask
@@ -285,13 +285,17 @@ class _ScoringMixin:
         module = self.module_.eval()
         dtype = torch.empty(0, dtype=next(module.parameters()).dtype).numpy().dtype
 
+        table = hasattr(self, "table_layout_")  # its column variances need each entry's
+
         def codes_and_errors(batch):
             code = module.encode(batch)
-            error = squared_error(batch, decode(module, code))
-            return torch.cat([code, error[:, None]], 1)
+            squared = (batch - decode(module, code)) ** 2
+            parts = [code, squared.sum(1, keepdim=True)] + ([squared] if table else [])
+            return torch.cat(parts, 1)
 
         stats = map_rows(codes_and_errors, X, self.device_, dtype=dtype).astype(np.float64)
-        codes, residuals = stats[:, :-1], stats[:, -1]
+        n_codes = stats.shape[1] - 1 - (X.shape[1] if table else 0)
+        codes, residuals, squared = stats[:, :n_codes], stats[:, n_codes], stats[:, n_codes + 1 :]
         if observed is not None:  # completed entries fit by construction: scale up
             residuals = residuals * X.shape[1] / observed.sum(1)
         if incremental and hasattr(self, "code_moments_"):
@@ -314,25 +318,20 @@ class _ScoringMixin:
             moments, jacobian
         )
         self.code_moments_ = moments.as_arrays()
-        self._fit_column_variances(X, observed, module, dtype)
+        self._fit_column_variances(squared, observed)
         if not incremental:
             self._warn_dead_units(np.diag(moments.code_mean_and_covariance()[1]))
 
-    def _fit_column_variances(self, X, observed, module, dtype):
+    def _fit_column_variances(self, squared, observed):
         """``column_variances_`` of a mixed table's model: each numeric column's mean
-        squared residual on its observed training cells (standardised scale; 1
-        for level indicators), its Gaussian's variance in the score and in
-        ``sample``."""
+        squared residual on its observed training cells (``squared``: the training
+        rows' squared residuals; standardised scale; 1 for level indicators), its
+        Gaussian's variance in the score and in ``sample``."""
         self.__dict__.pop("column_variances_", None)
         if not hasattr(self, "table_layout_"):
             return
-        squared = map_rows(
-            lambda batch: (batch - decode(module, module.encode(batch))) ** 2,
-            X,
-            self.device_,
-            dtype=dtype,
-        ).astype(np.float64)
-        counts = np.full(X.shape[1], X.shape[0]) if observed is None else observed.sum(0)
+        n_rows, width = squared.shape
+        counts = np.full(width, n_rows) if observed is None else observed.sum(0)
         if observed is not None:
             squared = squared * observed
         variances = squared.sum(0) / np.maximum(counts, 1)
@@ -344,7 +343,7 @@ class _ScoringMixin:
             if model == "gaussian"
         ]
         # A floor: a column the decoder copies exactly would otherwise score +inf.
-        self.column_variances_ = np.ones(X.shape[1])
+        self.column_variances_ = np.ones(width)
         self.column_variances_[numeric] = np.maximum(variances[numeric], 1e-6)
 
     def _warn_dead_units(self, code_variances):
