@@ -37,11 +37,19 @@ def table_mask(detector, X):
     None: as the detector's estimator reads them (``"from_dtype"`` for the
     default estimator), so that an estimator given ``categorical_features=None``
     has every column read as a number."""
-    if not (_is_dataframe(X) or isinstance(X, (np.ndarray, list))):
-        return None  # sparse matrices, stores and lazy arrays hold numbers
     features = getattr(detector.estimator, "categorical_features", "from_dtype")
-    table = as_table(X)
-    if features is None or table.shape[1] == 0:
+    if features is None:
+        return None
+    if not _is_dataframe(X) and (
+        isinstance(features, str)  # "from_dtype": an array has no dtypes per column
+        or not isinstance(X, (np.ndarray, list))  # sparse, stores and lazy arrays: numbers
+    ):
+        return None
+    try:
+        table = as_table(X)
+    except ValueError:  # a ragged list: validation names the problem
+        return None
+    if table.shape[1] == 0:
         return None
     mask = categorical_mask(table, features)
     return mask if mask.any() else None
