@@ -335,13 +335,7 @@ class _ScoringMixin:
         if observed is not None:
             squared = squared * observed
         variances = squared.sum(0) / np.maximum(counts, 1)
-        numeric = [
-            start
-            for (model, _), (start, _) in zip(
-                self.spec_.column_blocks, self.table_layout_.blocks(), strict=True
-            )
-            if model == "gaussian"
-        ]
+        numeric = self.module_.observation.numeric  # each number's matrix column
         # A floor: a column the decoder copies exactly would otherwise score +inf.
         self.column_variances_ = np.ones(width)
         self.column_variances_[numeric] = np.maximum(variances[numeric], 1e-6)

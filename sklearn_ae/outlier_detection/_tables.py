@@ -145,7 +145,7 @@ def level_variance_factors(estimator, Z, observed, squared, variances):
 
 
 def _numeric_columns(estimator):
-    return [start for model, (start, _) in _blocks(estimator) if model == "gaussian"]
+    return estimator.module_.observation.numeric  # each number's matrix column
 
 
 def row_variances(estimator, Z, observed, variances, factors):
